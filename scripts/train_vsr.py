@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Train the built-in flow-aligned video SR network (reproducible, resumable).
+
+Example (what produced models/builtin_x4.safetensors is recorded in models/MODELS.toml):
+    python scripts/train_vsr.py --data ../shared/data --scale 4 --out runs/x4 --minutes 90
+
+Sample i of the stream is a pure function of (seed, i), so a resumed run sees the same data as
+an uninterrupted one. Logs one JSON line per report to <out>/log.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vs_plugin.core.vsr_net import FlowVSR  # noqa: E402
+from vs_plugin.training.vsr_data import Sources, VSRClips  # noqa: E402
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = F.mse_loss(a.clamp(0, 1), b).item()
+    return 10 * math.log10(1.0 / max(mse, 1e-12))
+
+
+def validate(net: FlowVSR, val: list, device: str) -> dict:
+    net.eval()
+    multi, single = [], []
+    with torch.inference_mode():
+        for centre, w, c, target in val:
+            centre, w, c, target = (t[None].to(device) for t in (centre, w, c, target))
+            multi.append(psnr(net(centre, w, c), target))
+            single.append(psnr(net(centre, None, None), target))
+    net.train()
+    return {"val_psnr": float(np.mean(multi)), "val_psnr_single": float(np.mean(single))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="the shared data folder (uses train/ only)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--scale", type=int, default=4)
+    ap.add_argument("--frames", type=int, default=3)
+    ap.add_argument("--channels", type=int, default=32)
+    ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--lr-size", type=int, default=48, help="low-resolution patch size")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--iters", type=int, default=200000, help="upper bound; --minutes usually stops first")
+    ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
+    ap.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic", "mixed"])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--report-every", type=int, default=200)
+    ap.add_argument("--val-samples", type=int, default=48)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    net = FlowVSR(args.scale, args.frames, args.channels, args.blocks).to(args.device)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    ckpt_path = args.out / "checkpoint.pt"
+    it, elapsed0 = 0, 0.0
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=args.device, weights_only=True)
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
+    train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
+                     args.degradation, seed=args.seed)
+    valset = VSRClips(Sources.scan(args.data, "val"), args.scale, args.frames, 64,
+                      args.degradation, seed=10_000 + args.seed, drop_neighbours=0.0,
+                      video_fraction=0.5)
+    val = [valset[i] for i in range(args.val_samples)]
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    (args.out / "run.json").write_text(json.dumps({"argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
+                                                   "commit": commit, "params": sum(p.numel() for p in net.parameters())}, indent=1))
+    t0 = time.time() - elapsed0
+    log = (args.out / "log.jsonl").open("a")
+    losses = []
+    while it < args.iters:
+        # cosine decay over the planned time (or iterations)
+        frac = (time.time() - t0) / (args.minutes * 60) if args.minutes else it / args.iters
+        if frac >= 1.0:
+            break
+        for g in opt.param_groups:
+            g["lr"] = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        batch = [train[it * args.batch + j] for j in range(args.batch)]
+        centre, w, c, target = (torch.stack(t).to(args.device) for t in zip(*batch))
+        loss = F.l1_loss(net(centre, w, c), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        it += 1
+        if it % args.report_every == 0:
+            rec = {"iter": it, "minutes": round((time.time() - t0) / 60, 2),
+                   "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"], **validate(net, val, args.device)}
+            losses = []
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it,
+                        "elapsed": time.time() - t0}, ckpt_path.with_suffix(".tmp"))
+            ckpt_path.with_suffix(".tmp").replace(ckpt_path)
+            save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
+                      str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in net.config().items()})
+    final = {"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(net, val, args.device), "done": True}
+    log.write(json.dumps(final) + "\n")
+    log.close()
+    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt_path)
+    save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
+              str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in net.config().items()})
+
+
+if __name__ == "__main__":
+    main()

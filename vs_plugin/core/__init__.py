@@ -1,0 +1,1 @@
+"""Pure array code: numpy/torch functions with no VapourSynth dependency."""

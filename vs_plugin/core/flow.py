@@ -1,0 +1,131 @@
+"""Optical flow between low-resolution frames: DIS flow, consistency confidence, warping.
+
+Conventions used across the project:
+
+* Images are ``float32`` arrays shaped ``(H, W, 3)`` (RGB) or ``(H, W)`` (grey) in ``[0, 1]``.
+* A flow ``F`` from frame *a* to frame *b* is ``(H, W, 2)`` float32 in pixels of *a*'s grid, such
+  that ``a(x) ~ b(x + F(x))``: it is what :func:`backward_warp` needs to pull *b* onto *a*.
+* Confidence maps are ``(H, W)`` float32 in ``[0, 1]``; 0 means "do not trust".
+"""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+
+#: DIS presets by name; "fast" is the default, chosen by measurement (docs/benchmarks.md).
+DIS_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+DEFAULT_PRESET = "fast"
+
+_local = threading.local()
+
+
+def _dis(preset: str) -> cv2.DISOpticalFlow:
+    """One DIS instance per thread and preset (OpenCV objects are not thread-safe)."""
+    cache = getattr(_local, "dis", None)
+    if cache is None:
+        cache = _local.dis = {}
+    if preset not in cache:
+        if preset not in DIS_PRESETS:
+            raise ValueError(f"unknown DIS preset {preset!r}; allowed: {sorted(DIS_PRESETS)}")
+        cache[preset] = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+    return cache[preset]
+
+
+def to_grey_u8(img: np.ndarray) -> np.ndarray:
+    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights), the input DIS expects."""
+    if img.ndim == 3:
+        img = img[..., 0] * 0.2126 + img[..., 1] * 0.7152 + img[..., 2] * 0.0722
+    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET) -> np.ndarray:
+    """Dense flow from image *a* to image *b* (see module conventions), shape ``(H, W, 2)``.
+
+    Images smaller than DIS's patch size (8 px) get zero flow instead of an OpenCV error.
+    """
+    ga, gb = to_grey_u8(a), to_grey_u8(b)
+    h, w = ga.shape
+    if h < 16 or w < 16:
+        return np.zeros((h, w, 2), np.float32)
+    return _dis(preset).calc(ga, gb, None).astype(np.float32, copy=False)
+
+
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return gx, gy
+
+
+def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Pull ``img`` onto the grid of the flow's source frame: ``out(x) = img(x + flow(x))``.
+
+    Bilinear; positions outside the image take the nearest edge pixel (mask them with
+    :func:`inside_mask`).
+    """
+    h, w = flow.shape[:2]
+    gx, gy = _grid(h, w)
+    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def inside_mask(flow: np.ndarray) -> np.ndarray:
+    """1 where ``x + flow(x)`` lands inside the image, else 0; ``(H, W)`` float32."""
+    h, w = flow.shape[:2]
+    gx, gy = _grid(h, w)
+    x, y = gx + flow[..., 0], gy + flow[..., 1]
+    return ((x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)).astype(np.float32)
+
+
+def consistency(fw: np.ndarray, bw: np.ndarray) -> np.ndarray:
+    """Forward-backward confidence of ``fw`` (a->b) given ``bw`` (b->a), in ``[0, 1]``.
+
+    A soft version of the occlusion test of Lai et al. (2018): the round trip ``fw + bw(x+fw)``
+    should vanish; its squared length is compared with ``0.01 (|fw|^2 + |bw|^2) + 0.5``.
+    Pixels whose flow leaves the frame get 0.
+    """
+    bw_w = backward_warp(bw, fw)
+    err = np.sum((fw + bw_w) ** 2, axis=-1)
+    tol = 0.01 * (np.sum(fw**2, axis=-1) + np.sum(bw_w**2, axis=-1)) + 0.5
+    conf = np.exp(-err / tol).astype(np.float32)
+    return conf * inside_mask(fw)
+
+
+def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):
+    """Both flows between *a* and *b* with their confidences: ``(f_ab, c_ab, f_ba, c_ba)``."""
+    f_ab = dis_flow(a, b, preset)
+    f_ba = dis_flow(b, a, preset)
+    return f_ab, consistency(f_ab, f_ba), f_ba, consistency(f_ba, f_ab)
+
+
+def upscale_flow(flow: np.ndarray, scale: float, out_hw: tuple[int, int]) -> np.ndarray:
+    """Resample a low-resolution flow onto a grid ``scale`` times larger, in that grid's pixels.
+
+    Pixel centres line up as ``X = s*x + (s-1)/2``, which ``cv2.resize`` (half-pixel centres)
+    already honours; vectors are multiplied by ``s``.
+    """
+    h, w = out_hw
+    up = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
+    return up * np.float32(scale)
+
+
+def upscale_map(conf: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+    """Resample a scalar map (confidence, weights) to ``out_hw`` with centre-aligned bilinear."""
+    h, w = out_hw
+    return cv2.resize(conf, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def flow_to_colour(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray:
+    """Colour-wheel picture of a flow (hue = direction, saturation = speed), RGB float [0, 1]."""
+    mag, ang = cv2.cartToPolar(flow[..., 0], flow[..., 1])
+    m = float(max_mag) if max_mag else max(float(np.percentile(mag, 99)), 1e-3)
+    hsv = np.zeros(flow.shape[:2] + (3,), np.float32)
+    hsv[..., 0] = ang * (180.0 / np.pi)  # OpenCV float HSV: hue in degrees
+    hsv[..., 1] = np.clip(mag / m, 0, 1)
+    hsv[..., 2] = 1.0
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)

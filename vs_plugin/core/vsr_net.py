@@ -1,0 +1,76 @@
+"""The built-in flow-aligned video super-resolution network (pure torch).
+
+``FlowVSR`` sees frame *n* and its neighbours *already warped onto n* by the flow node, each with
+its flow confidence. A neighbour enters only as ``confidence * (warped - centre)``, so a neighbour
+that is switched off (confidence 0: scene cut, occlusion, clip end, single-frame mode) is exactly
+zero input: the same weights are the single-frame baseline. The output is a residual over a
+bicubic upsample, predicted at low resolution and rearranged with pixel-shuffle.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class FlowVSR(nn.Module):
+    """Multi-frame x2/x4 SR network.
+
+    Args:
+        scale: 2 or 4.
+        frames: window length (1, 3 or 5); neighbours are ``frames - 1``.
+        channels: feature width.
+        blocks: number of 3x3 conv + PReLU layers in the body.
+    """
+
+    def __init__(self, scale: int = 4, frames: int = 3, channels: int = 32, blocks: int = 6):
+        super().__init__()
+        if scale not in (2, 3, 4):
+            raise ValueError(f"FlowVSR: scale must be 2, 3 or 4, got {scale}")
+        self.scale, self.frames, self.channels, self.blocks = scale, frames, channels, blocks
+        neighbours = frames - 1
+        # per neighbour: gated RGB difference (3) + confidence (1)
+        self.head = nn.Conv2d(3 + 4 * neighbours, channels, 3, padding=1)
+        body: list[nn.Module] = [nn.PReLU(channels)]
+        for _ in range(blocks):
+            body += [nn.Conv2d(channels, channels, 3, padding=1), nn.PReLU(channels)]
+        self.body = nn.Sequential(*body)
+        self.tail = nn.Conv2d(channels, 3 * scale * scale, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(scale)
+        nn.init.zeros_(self.tail.weight)
+        nn.init.zeros_(self.tail.bias)
+
+    def forward(self, centre: torch.Tensor, warped: torch.Tensor | None = None,
+                conf: torch.Tensor | None = None) -> torch.Tensor:
+        """Upscale ``centre``.
+
+        Args:
+            centre: ``(B, 3, H, W)`` RGB in [0, 1].
+            warped: ``(B, K, 3, H, W)`` neighbours warped onto ``centre`` (K = frames - 1), or None
+                for single-frame use.
+            conf: ``(B, K, 1, H, W)`` their confidences in [0, 1], or None.
+
+        Returns:
+            ``(B, 3, s*H, s*W)``, not clamped.
+        """
+        b, _, h, w = centre.shape
+        k = self.frames - 1
+        if k > 0:
+            if warped is None or conf is None:
+                diff = centre.new_zeros((b, k * 3, h, w))
+                c = centre.new_zeros((b, k, h, w))
+            else:
+                diff = ((warped - centre.unsqueeze(1)) * conf).reshape(b, k * 3, h, w)
+                c = conf.reshape(b, k, h, w)
+            x = torch.cat([centre, diff, c], dim=1)
+        else:
+            x = centre
+        feat = self.body(self.head(x))
+        base = F.interpolate(centre, scale_factor=self.scale, mode="bicubic", align_corners=False)
+        return base + self.shuffle(self.tail(feat))
+
+    def config(self) -> dict:
+        """Constructor arguments, as recorded in the model manifest."""
+        return {"scale": self.scale, "frames": self.frames, "channels": self.channels,
+                "blocks": self.blocks}
