@@ -1,1 +1,20 @@
-"""steadyscale."""
+"""steadyscale: flow-aligned, temporally stable AI video upscaling for VapourSynth.
+
+Public API (VapourSynth functions; every one validates at graph-build time and raises
+``vapoursynth.Error`` with a ``steadyscale.<function>: ...`` message):
+
+* :func:`resize_to` - exact-size, colour-correct resizing (the non-AI baseline).
+* :func:`scene_changes` - set ``_SceneChangePrev/_SceneChangeNext`` props.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .host.resize import resize_to
+from .host.scenes import scene_changes
+
+logging.getLogger("steadyscale").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+__all__ = ["resize_to", "scene_changes", "__version__"]

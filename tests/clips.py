@@ -1,0 +1,43 @@
+"""Small synthetic clips for tests: exact, seeded, no files needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import vapoursynth as vs
+
+core = vs.core
+
+
+def from_arrays(frames: list[np.ndarray], fps: int = 24) -> vs.VideoNode:
+    """An RGBS clip from ``(H, W, 3)`` float arrays (a ModifyFrame over a BlankClip)."""
+    h, w = frames[0].shape[:2]
+    blank = core.std.BlankClip(width=w, height=h, format=vs.RGBS, length=len(frames), fpsnum=fps)
+
+    def put(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        fout = f.copy()
+        for p in range(3):
+            np.copyto(np.asarray(fout[p]), frames[n][..., p].astype(np.float32))
+        return fout
+
+    return core.std.ModifyFrame(blank, blank, put)
+
+
+def textured_scene(n: int, w: int = 96, h: int = 64, seed: int = 0, speed: float = 1.5) -> list[np.ndarray]:
+    """A smooth random texture panning ``speed`` px/frame to the right."""
+    rng = np.random.default_rng(seed)
+    big = rng.random((h + 8, w + int(abs(speed) * n) + 16, 3)).astype(np.float32)
+    import cv2
+    big = cv2.GaussianBlur(big, (0, 0), 1.2)
+    big = (big - big.min()) / (big.max() - big.min())
+    out = []
+    for t in range(n):
+        x = 8 + speed * t
+        m = np.float32([[1, 0, x], [0, 1, 4]])
+        out.append(cv2.warpAffine(big, m, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP))
+    return [np.clip(f, 0, 1) for f in out]
+
+
+def as_format(rgb: vs.VideoNode, fmt: int, matrix: str = "709") -> vs.VideoNode:
+    f = core.get_video_format(fmt)
+    kw = {"matrix_s": matrix} if f.color_family in (vs.YUV, vs.GRAY) else {}
+    return core.resize.Bicubic(rgb, format=fmt, **kw)

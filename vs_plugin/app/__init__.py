@@ -1,0 +1,1 @@
+"""Applications built on the public API: the demo, and later the render pipeline."""

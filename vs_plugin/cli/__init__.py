@@ -1,0 +1,1 @@
+"""The ``steadyscale`` command line (the only place that prints)."""

@@ -1,0 +1,107 @@
+"""Pipe a clip into ffmpeg as y4m; write to a temporary name and rename only when complete."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import vapoursynth as vs
+
+log = logging.getLogger("steadyscale.encode")
+
+# H.273 codes -> ffmpeg names, for colour tags in the stream
+MATRIX = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc", 10: "bt2020c", 0: "gbr"}
+PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
+TRANSFER = {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 16: "smpte2084", 18: "arib-std-b67",
+            14: "bt2020-10", 15: "bt2020-12"}
+
+ENCODERS = {
+    "libx265": ["-c:v", "libx265", "-preset", "medium", "-x265-params", "log-level=error"],
+    "libx264": ["-c:v", "libx264", "-preset", "medium"],
+    "ffv1": ["-c:v", "ffv1", "-level", "3"],
+    "prores": ["-c:v", "prores_ks", "-profile:v", "3"],
+}
+
+
+class EncodeError(RuntimeError):
+    """ffmpeg failed or was interrupted; nothing was left under the final name."""
+
+
+def find_ffmpeg() -> str:
+    """The system ffmpeg if on PATH, else the binary that imageio-ffmpeg ships."""
+    exe = shutil.which("ffmpeg")
+    if exe:
+        return exe
+    try:
+        import imageio_ffmpeg
+    except ImportError as e:  # pragma: no cover - a dependency
+        raise EncodeError("no ffmpeg found: install ffmpeg or the imageio-ffmpeg package") from e
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def colour_args(clip: vs.VideoNode) -> list[str]:
+    """ffmpeg flags that tag the stream with the colour props of frame 0."""
+    p = clip.get_frame(0).props
+    args: list[str] = []
+    for key, table, flag in (("_Matrix", MATRIX, "-colorspace"), ("_Primaries", PRIMARIES, "-color_primaries"),
+                             ("_Transfer", TRANSFER, "-color_trc")):
+        if key in p and int(p[key]) in table:
+            args += [flag, table[int(p[key])]]
+    if "_Range" in p:
+        args += ["-color_range", "pc" if int(p["_Range"]) == 1 else "tv"]
+    return args
+
+
+def partial_path(path: Path) -> Path:
+    """Where an encode in progress is written: a hidden sibling with the same suffix."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
+def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265", crf: float | None = 18,
+           extra_args: Sequence[str] = (), audio_from: str | None = None,
+           progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None) -> Path:
+    """Encode ``clip`` to ``path``. The file appears under its final name only when complete.
+
+    ``audio_from``: a media file whose audio and subtitle streams are copied. Raises
+    :class:`EncodeError` (and removes the partial file) when ffmpeg fails or on KeyboardInterrupt.
+    """
+    path = Path(path)
+    if encoder not in ENCODERS:
+        raise ValueError(f"steadyscale.encode: encoder must be one of {sorted(ENCODERS)}, got {encoder!r}")
+    tmp = partial_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [ffmpeg or find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe",
+           "-i", "pipe:0"]
+    if audio_from:
+        cmd += ["-i", str(audio_from), "-map", "0:v:0", "-map", "1:a?", "-map", "1:s?", "-c:a", "copy",
+                "-c:s", "copy"]
+    cmd += ENCODERS[encoder]
+    if crf is not None and encoder in ("libx265", "libx264"):
+        cmd += ["-crf", f"{crf:g}"]
+    cmd += colour_args(clip) + list(extra_args) + [str(tmp)]
+    log.info("encoding %d frames: %s", clip.num_frames, " ".join(cmd))
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        try:
+            clip.output(proc.stdin, y4m=True, progress_update=progress)
+        finally:
+            proc.stdin.close()
+        err = proc.stderr.read().decode(errors="replace")
+        rc = proc.wait()
+        if rc != 0:
+            raise EncodeError(f"ffmpeg exited with code {rc}: {err.strip()[-2000:]}")
+    except BaseException as e:
+        proc.kill()
+        proc.wait()
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, EncodeError):
+            raise
+        if isinstance(e, KeyboardInterrupt):
+            raise EncodeError(f"interrupted; nothing was written to {path}") from e
+        raise EncodeError(f"encoding failed ({e}); nothing was written to {path}") from e
+    os.replace(tmp, path)
+    return path
