@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# vspipe finds this venv's Python through VapourSynth's per-install runtime config
+	$(VENV)/bin/vapoursynth config >/dev/null
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -60,6 +60,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
     ap.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic", "mixed"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--report-every", type=int, default=200)
@@ -79,10 +80,10 @@ def main() -> None:
         opt.load_state_dict(ck["opt"])
         it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
     train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
-                     args.degradation, seed=args.seed)
+                     args.degradation, seed=args.seed, flow_preset=args.flow_preset)
     valset = VSRClips(Sources.scan(args.data, "val"), args.scale, args.frames, 64,
                       args.degradation, seed=10_000 + args.seed, drop_neighbours=0.0,
-                      video_fraction=0.5)
+                      video_fraction=0.5, flow_preset=args.flow_preset)
     val = [valset[i] for i in range(args.val_samples)]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()

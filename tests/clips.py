@@ -5,21 +5,9 @@ from __future__ import annotations
 import numpy as np
 import vapoursynth as vs
 
+from vs_plugin.host.arrays import clip_from_arrays as from_arrays  # noqa: F401
+
 core = vs.core
-
-
-def from_arrays(frames: list[np.ndarray], fps: int = 24) -> vs.VideoNode:
-    """An RGBS clip from ``(H, W, 3)`` float arrays (a ModifyFrame over a BlankClip)."""
-    h, w = frames[0].shape[:2]
-    blank = core.std.BlankClip(width=w, height=h, format=vs.RGBS, length=len(frames), fpsnum=fps)
-
-    def put(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
-        fout = f.copy()
-        for p in range(3):
-            np.copyto(np.asarray(fout[p]), frames[n][..., p].astype(np.float32))
-        return fout
-
-    return core.std.ModifyFrame(blank, blank, put)
 
 
 def textured_scene(n: int, w: int = 96, h: int = 64, seed: int = 0, speed: float = 1.5) -> list[np.ndarray]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import vapoursynth as vs
 
-from .props import ColourSpec, zimg_in, zimg_out
+from .props import ColourSpec, tag, zimg_in, zimg_out
 
 core = vs.core
 
@@ -16,6 +16,7 @@ core = vs.core
 def to_rgbs(clip: vs.VideoNode, spec: ColourSpec) -> vs.VideoNode:
     """``clip`` as RGBS (chroma upsampled with bicubic), same size, same transfer/primaries."""
     fam = clip.format.color_family
+    clip = tag(clip, spec)
     if fam == vs.GRAY:
         g = core.resize.Point(clip, format=vs.GRAYS, range_in=spec.range, range=1)
         return core.std.ShufflePlanes([g, g, g], [0, 0, 0], vs.RGB)

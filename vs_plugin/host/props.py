@@ -2,7 +2,8 @@
 
 The guess goes by resolution and is logged: SD (at most 1024x576) is BT.601 (ST 170M for
 480-line and smaller material, BT.470BG for 576-line), anything larger is BT.709; YUV and GRAY
-integer material is limited range, RGB and float material full range; chroma is left-sited.
+integer material is limited range, RGB and float material full range; chroma is left-sited;
+RGB material has BT.709 primaries at any size.
 Props are read from frame 0 of the clip when the graph is built.
 """
 
@@ -48,8 +49,8 @@ def guess(fmt: vs.VideoFormat, width: int, height: int) -> ColourSpec:
         m = p = 1
     else:
         m = p = 5 if height > 480 else 6
-    if fmt.color_family == vs.RGB:
-        m = 0
+    if fmt.color_family == vs.RGB:  # RGB files (PNG, EXR, ...) are sRGB/BT.709 primaries
+        m, p = 0, 1
     rng = RANGE_FULL if (fmt.color_family == vs.RGB or fmt.sample_type == vs.FLOAT) else RANGE_LIMITED
     return ColourSpec(matrix=m, transfer=1, primaries=p, range=rng, chromaloc=0)
 
@@ -97,6 +98,17 @@ def output_spec(src: ColourSpec, fmt: vs.VideoFormat, width: int, height: int) -
     elif spec.matrix == 0:  # RGB source going to YUV/GRAY: matrix by output size
         spec = replace(spec, matrix=1 if is_hd(width, height) else (5 if height > 480 else 6))
     return spec
+
+
+def tag(clip: vs.VideoNode, spec: ColourSpec) -> vs.VideoNode:
+    """Stamp ``spec`` on every frame. zimg lets frame props win over its ``*_in`` arguments, so
+    the resolved spec (including explicit overrides) must live in the props."""
+    kw = dict(_Transfer=spec.transfer, _Primaries=spec.primaries, _Range=spec.range)
+    if clip.format.color_family == vs.YUV:
+        kw.update(_Matrix=spec.matrix, _ChromaLocation=spec.chromaloc)
+    elif clip.format.color_family == vs.RGB:
+        kw.update(_Matrix=0)
+    return vs.core.std.SetFrameProps(clip, **kw)
 
 
 def zimg_in(spec: ColourSpec, family: int) -> dict:

@@ -29,8 +29,10 @@ def resolve_format(func: str, clip: vs.VideoNode, fmt: int | vs.VideoFormat | No
         return clip.format
     try:
         out = core.get_video_format(fmt)
-    except vs.Error:
-        raise fail(func, f"format must be a vapoursynth video format id, got {fmt!r}") from None
+    except (vs.Error, TypeError, ValueError):
+        out = None
+    if out is None or out.id == 0:
+        raise fail(func, f"format must be a vapoursynth video format id, got {fmt!r}")
     if out.color_family not in (vs.YUV, vs.RGB, vs.GRAY):
         raise fail(func, f"format must be YUV, RGB or GRAY, got {out.name}")
     return out
@@ -89,6 +91,7 @@ def apply_plan(clip: vs.VideoNode, plan, fmt: vs.VideoFormat, src: colour_props.
     kw = dict(width=plan.scaled[0], height=plan.scaled[1], format=fmt.id, src_left=left,
               src_top=top, src_width=cw, src_height=ch, **kargs)
     in_fam, out_fam = clip.format.color_family, fmt.color_family
+    clip = colour_props.tag(clip, src)
     if in_fam == vs.GRAY or out_fam == vs.GRAY:
         kw.update(range_in=src.range, range=dst.range)
         if in_fam != vs.GRAY:

@@ -144,12 +144,14 @@ class VSRClips(torch.utils.data.Dataset):
 
     def __init__(self, sources: Sources, scale: int, frames: int, lr_size: int,
                  degradation: str = "bicubic", length: int = 10**7, seed: int = 0,
-                 video_fraction: float = 0.3, drop_neighbours: float = 0.15):
+                 video_fraction: float = 0.3, drop_neighbours: float = 0.15,
+                 flow_preset: str = flowlib.DEFAULT_PRESET):
         if degradation not in ("bicubic", "realistic", "mixed"):
             raise ValueError(f"degradation must be bicubic|realistic|mixed, got {degradation!r}")
         self.src, self.scale, self.frames, self.lr_size = sources, scale, frames, lr_size
         self.degradation, self.length, self.seed = degradation, length, seed
         self.video_fraction, self.drop = video_fraction, drop_neighbours
+        self.flow_preset = flow_preset
         self._cache: dict[Path, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -191,7 +193,7 @@ class VSRClips(torch.utils.data.Dataset):
         if mode == "realistic":
             lr = [_realistic(f, rng) for f in lr]
         mid = self.frames // 2
-        warped, conf = align_window(lr)
+        warped, conf = align_window(lr, self.flow_preset)
         w = torch.from_numpy(np.stack(warped).transpose(0, 3, 1, 2).copy())
         c = torch.from_numpy(np.stack(conf)[:, None].copy())
         if rng.random() < self.drop:
