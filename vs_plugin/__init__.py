@@ -5,6 +5,8 @@ Public API (VapourSynth functions; every one validates at graph-build time and r
 
 * :func:`resize_to` - exact-size, colour-correct resizing (the non-AI baseline).
 * :func:`scene_changes` - set ``_SceneChangePrev/_SceneChangeNext`` props.
+* :func:`upscale` - flow-aligned, temporally stable AI upscaling to an exact size.
+* :func:`flow` / :func:`flow_view` - the optical-flow node and its colour-wheel picture.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import logging
 
 from .host.resize import resize_to
 from .host.scenes import scene_changes
+from .host.upscale import flow, flow_view, upscale
 
 logging.getLogger("steadyscale").addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
-__all__ = ["resize_to", "scene_changes", "__version__"]
+__all__ = ["upscale", "flow", "flow_view", "resize_to", "scene_changes", "__version__"]

@@ -131,3 +131,19 @@ def flow_to_colour(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray
     hsv[..., 1] = np.clip(mag / m, 0, 1)
     hsv[..., 2] = 1.0
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+def pack(fields: list[np.ndarray]) -> np.ndarray:
+    """Stack ``(H, W)`` planes vertically into one ``(k*H, W)`` plane (how flows travel as GRAYS)."""
+    return np.concatenate(fields, axis=0)
+
+
+def unpack(packed: np.ndarray, count: int) -> list[np.ndarray]:
+    """Inverse of :func:`pack`: ``count`` planes of equal height."""
+    h = packed.shape[0] // count
+    return [packed[i * h:(i + 1) * h] for i in range(count)]
+
+
+def window_offsets(radius: int) -> list[int]:
+    """Neighbour offsets in the order the flow node stores them: -r..-1, 1..r."""
+    return [d for d in range(-radius, radius + 1) if d != 0]

@@ -1,0 +1,136 @@
+"""upscale() and flow(): determinism, per-frame equivalence, tiling, stability, scene cuts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import vapoursynth as vs
+from backends import FlickerSR, random_flowvsr
+from clips import from_arrays, textured_scene
+from determinism import assert_deterministic
+
+import vs_plugin
+from vs_plugin.effects.flow import unpack_flows
+from vs_plugin.host.arrays import frame_to_array
+
+core = vs.core
+
+
+def test_flow_measures_the_pan_and_is_deterministic():
+    frames = textured_scene(6, 96, 64, seed=2, speed=1.5)
+    make = lambda: vs_plugin.flow(from_arrays(frames), radius=2)  # noqa: E731
+    assert_deterministic(make)
+    fl = make()
+    assert fl.height == 64 * 6 * 2 and fl.format.id == vs.GRAYS
+    flows = unpack_flows(np.asarray(fl.get_frame(2)[0]), 2)
+    for d in (-2, -1, 1, 2):
+        f, c = flows[d]
+        inner = c[8:-8, 8:-8] > 0.5
+        assert inner.mean() > 0.8
+        # content pans right by 1.5 px/frame: frame n at x is frame n+d at x - 1.5 d
+        assert abs(np.median(f[8:-8, 8:-8, 0][inner]) + 1.5 * d) < 0.25, d
+    view = vs_plugin.flow_view(fl, offset=1)
+    assert (view.width, view.height) == (96, 64)
+
+
+def _upscale(frames, backend, **kw):
+    kw.setdefault("format", vs.RGBS)
+    h, w = frames[0].shape[:2]
+    return vs_plugin.upscale(from_arrays(frames), w * backend.scale, h * backend.scale, model=backend, **kw)
+
+
+@pytest.mark.parametrize("stability", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("tile", [None, (40, 32)])
+def test_upscale_is_deterministic(stability, tile):
+    frames = textured_scene(6, 64, 48, seed=4)
+    assert_deterministic(lambda: _upscale(frames, random_flowvsr(2, 5, tile=tile), stability=stability))
+
+
+def test_stability_zero_equals_per_frame_output_bit_exactly():
+    frames = textured_scene(5, 64, 48, seed=5)
+    backend = FlickerSR(2)
+    out = _upscale(frames, backend, stability=0.0)
+    for n in range(5):
+        expected = backend(np.clip(frames[n], 0, 1).astype(np.float32))
+        assert np.array_equal(frame_to_array(out.get_frame(n)), expected)
+
+
+def test_tiled_equals_untiled():
+    frames = textured_scene(3, 96, 80, seed=6)
+    a = _upscale(frames, random_flowvsr(2, 5), stability=0.5)
+    b = _upscale(frames, random_flowvsr(2, 5, tile=(40, 32)), stability=0.5)
+    for n in range(3):
+        diff = np.abs(frame_to_array(a.get_frame(n)) - frame_to_array(b.get_frame(n)))
+        assert diff.max() <= 1 / 255, diff.max()
+
+
+def moving_square_scene(n: int = 10, w: int = 96, h: int = 72):
+    """Static texture with a bright square moving 2 px/frame to the right."""
+    bg = textured_scene(1, w, h, seed=7)[0] * 0.6
+    out = []
+    for t in range(n):
+        f = bg.copy()
+        x = 10 + 2 * t
+        f[24:48, x:x + 24] = 0.95
+        out.append(f)
+    return out
+
+
+def test_fusion_removes_flicker_without_ghosting():
+    frames = moving_square_scene()
+    backend = FlickerSR(2)
+    per_frame = _upscale(frames, backend, stability=0.0)
+    fused = _upscale(frames, backend, stability=0.5)
+    get = lambda c, n: frame_to_array(c.get_frame(n))  # noqa: E731
+    static = (slice(2 * 52, 2 * 70), slice(2 * 50, 2 * 94))  # below the square's path
+    change = lambda c: np.mean([np.abs(get(c, t)[static] - get(c, t + 1)[static]).mean()  # noqa: E731
+                                for t in range(2, 7)])
+    assert change(fused) * 2 <= change(per_frame), (change(fused), change(per_frame))
+    # moving edges: fused stays at least as close to the clean upscale as per-frame output is
+    for t in (3, 5):
+        clean = backend.clean(frames[t])
+        x = 10 + 2 * t
+        edge = (slice(2 * 20, 2 * 52), slice(2 * (x - 4), 2 * (x + 28)))
+        err_fused = np.abs(get(fused, t)[edge] - clean[edge]).mean()
+        err_frame = np.abs(get(per_frame, t)[edge] - clean[edge]).mean()
+        assert err_fused <= err_frame, (err_fused, err_frame)
+
+
+def test_frames_across_a_scene_cut_are_never_blended():
+    a = textured_scene(5, 64, 48, seed=8)
+    b = textured_scene(5, 64, 48, seed=9, speed=-1)
+    c = [np.clip(1 - f, 0, 1) for f in textured_scene(5, 64, 48, seed=10)]
+    backend = FlickerSR(2)
+    ab = _upscale(a + b, backend, stability=1.0)
+    ac = _upscale(a + c, backend, stability=1.0)
+    for n in range(5):  # scene A's frames do not depend on what follows the cut
+        assert np.array_equal(frame_to_array(ab.get_frame(n)), frame_to_array(ac.get_frame(n)))
+    ca = _upscale(c + a, backend, stability=1.0)
+    ba = _upscale(b + a, backend, stability=1.0)
+    for n in range(5, 10):  # nor on what came before it
+        assert np.array_equal(frame_to_array(ca.get_frame(n)), frame_to_array(ba.get_frame(n)))
+
+
+def test_any_size_to_target_and_lanczos_path():
+    src = core.std.BlankClip(width=90, height=50, format=vs.YUV420P8, length=2, color=[120, 110, 140])
+    out = vs_plugin.upscale(src, 400, 224, model=FlickerSR(2))  # needs x4.4: two x2 passes + resize
+    assert (out.width, out.height, out.format.id) == (400, 222, vs.YUV420P8)
+    assert out.get_frame(1).props["_Matrix"] == 6
+    lz = vs_plugin.upscale(src, 400, 224, model="lanczos")
+    assert (lz.width, lz.height) == (400, 222)
+    one = vs_plugin.upscale(src[:1], 180, 100, model=random_flowvsr(2, 5))
+    assert one.num_frames == 1 and one.get_frame(0).width == 180
+
+
+def test_upscale_errors():
+    src = core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=2)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: stability must be a number in \[0, 1\], got 1.5"):
+        vs_plugin.upscale(src, stability=1.5)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: radius must be an integer in \[0, 8\], got -1"):
+        vs_plugin.upscale(src, radius=-1)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: model 'nothing\.pth': model file not found"):
+        vs_plugin.upscale(src, model="nothing.pth")
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: width must be a multiple of 2 for YUV420, got 3839"):
+        vs_plugin.upscale(src, 3839, 2160)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: tile must be \(width, height\)"):
+        vs_plugin.upscale(src, tile=(0, 5))

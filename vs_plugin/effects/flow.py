@@ -1,0 +1,99 @@
+"""The optical-flow effect: flow from frame n to each neighbour within the radius, at input
+resolution, with forward-backward confidence, none across scene cuts.
+
+Each pair of frames is computed once: an internal "pair" node for distance d holds the flows
+m->m+d and m+d->m; the public flow node for frame n reads n->n+d from pair node frame n and
+n->n-d from pair node frame n-d. Only at the mirrored clip ends is a flow computed directly.
+
+The flow node's frames are GRAYS planes ``3 * 2r`` times the input height: for each offset in
+``-r..-1, 1..r`` the x flow, the y flow and the confidence, stacked vertically.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import flow as flowlib
+from .descriptor import ClipSpec, Effect, Param, Window
+from .registry import register
+
+PRESETS = tuple(flowlib.DIS_PRESETS)
+FLOW_PARAMS = (
+    Param("radius", "int", 2, "neighbours on each side", min=0, max=8),
+    Param("preset", "choice", flowlib.DEFAULT_PRESET, "OpenCV DIS preset", choices=PRESETS),
+)
+
+
+def _zero(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32)
+
+
+def _pair_render(params: dict, info: dict):
+    d, preset = params["distance"], params["preset"]
+
+    def render(win: Window) -> np.ndarray:
+        a, b = win.frames["clip"][d], win.frames["clip"][2 * d]
+        h, w = a.shape[:2]
+        if not win.valid["clip"][2 * d]:
+            f_ab, c_ab = _zero(h, w)
+            f_ba, c_ba = _zero(h, w)
+        else:
+            f_ab, c_ab, f_ba, c_ba = flowlib.flow_pair(a, b, preset)
+        return flowlib.pack([f_ab[..., 0], f_ab[..., 1], c_ab, f_ba[..., 0], f_ba[..., 1], c_ba])
+
+    return render
+
+
+PAIR = Effect(
+    identifier="steadyscale.flow_pair", label="Flow pair", version="1.0",
+    doc="Internal: both flows between frame m and frame m+distance.",
+    clips=(ClipSpec("clip", "RGB input", radius="distance"),),
+    params=(Param("distance", "int", 1, "frame distance", min=1, max=8), FLOW_PARAMS[1]),
+    make_render=_pair_render,
+)
+
+
+def _flow_render(params: dict, info: dict):
+    r, preset, total = params["radius"], params["preset"], info["num_frames"]
+
+    def render(win: Window) -> np.ndarray:
+        frames, valid, n = win.frames["clip"], win.valid["clip"], win.n
+        pairs = win.frames["pairs"]
+        h, w = frames[r].shape[:2]
+        out = []
+        for d in flowlib.window_offsets(r):
+            if not valid[r + d]:
+                f, c = _zero(h, w)
+            elif 0 <= n + d < total:
+                ad = abs(d)
+                if d > 0:  # n -> n+d: forward part of pair(n, n+d), stored at frame n
+                    block = flowlib.unpack(pairs[r], 6 * r)[6 * (ad - 1):6 * ad]
+                    f, c = np.stack(block[0:2], -1), block[2]
+                else:  # n -> n-d: backward part of pair(n-d, n), stored at frame n-d
+                    block = flowlib.unpack(pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad]
+                    f, c = np.stack(block[3:5], -1), block[5]
+            else:  # mirrored clip end: the neighbour is a real frame, compute directly
+                f, c, _, _ = flowlib.flow_pair(frames[r], frames[r + d], preset)
+            out += [f[..., 0], f[..., 1], c]
+        return flowlib.pack(out)
+
+    return render
+
+
+FLOW = register(Effect(
+    identifier="steadyscale.flow", label="Optical flow", version="1.0",
+    doc="DIS optical flow from frame n to its neighbours, with forward-backward confidence.",
+    clips=(ClipSpec("clip", "input clip", radius="radius"),
+           ClipSpec("pairs", "internal: stacked pair flows", radius="radius")),
+    params=FLOW_PARAMS,
+    make_render=_flow_render,
+))
+
+
+def unpack_flows(packed: np.ndarray, radius: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The flow node's frame as ``{offset: (flow (H, W, 2), confidence (H, W))}``."""
+    planes = flowlib.unpack(packed, 3 * 2 * radius)
+    out = {}
+    for i, d in enumerate(flowlib.window_offsets(radius)):
+        out[d] = (np.stack(planes[3 * i:3 * i + 2], -1), planes[3 * i + 2])
+    return out

@@ -1,0 +1,92 @@
+"""Descriptors of ``upscale()`` and of the two effects it chains after the flow node:
+per-frame super-resolution (``sr``) and temporal fusion (``fuse``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import flow as flowlib
+from ..core.fusion import fuse
+from .descriptor import ClipSpec, Effect, Param, Window
+from .flow import FLOW_PARAMS, unpack_flows
+from .registry import register
+from .resize import KERNELS, SIZE_PARAMS
+
+UPSCALE = register(Effect(
+    identifier="steadyscale.upscale", label="Upscale", version="1.0",
+    doc="Flow-aligned, temporally stable AI upscaling of any resolution to an exact size.",
+    clips=(ClipSpec("clip", "input clip", radius="radius"),),
+    params=SIZE_PARAMS + (
+        Param("model", "str", "builtin", "'builtin', 'lanczos', or a .pth/.safetensors file spandrel loads"),
+        Param("radius", "int", 2, "neighbours on each side used for temporal alignment", min=0, max=8),
+        Param("stability", "float", 0.5, "0 = per-frame output, 1 = strongest temporal fusion", min=0.0, max=1.0),
+        Param("device", "str", "auto", "'auto', 'cpu', 'cuda' or 'cuda:N'"),
+        Param("precision", "choice", "auto", "network precision; auto honours what the model supports",
+              choices=("auto", "fp32", "fp16", "bf16")),
+        Param("tile", "size", None, "None = whole frame; (w, h) in input pixels or 'auto'",
+              choices=("auto",), nullable=True),
+        Param("kernel", "choice", "lanczos", "kernel of the final exact-size resize", choices=KERNELS),
+        Param("flow_preset", "choice", FLOW_PARAMS[1].default, "OpenCV DIS preset of the flow node",
+              choices=FLOW_PARAMS[1].choices),
+        Param("format", "int", None, "output format id; default: the input's", nullable=True),
+    ),
+))
+
+
+def sr_render(backend, radius: int):
+    """Render of the per-frame SR node: frame n (plus aligned neighbours for multi-frame
+    backends) through ``backend``."""
+    k_model = max(0, backend.frames - 1) // 2  # neighbours per side the model was trained with
+
+    def render(win: Window) -> np.ndarray:
+        lr = win.frames["clip"]
+        centre = lr[radius]
+        if backend.frames <= 1:
+            return backend(centre)
+        flows = unpack_flows(win.frames["flow"][0], radius) if radius else {}
+        h, w = centre.shape[:2]
+        warped, conf = [], []
+        for d in [o for o in range(-k_model, k_model + 1) if o != 0]:
+            if abs(d) <= radius and win.valid["clip"][radius + d]:
+                f, c = flows[d]
+                warped.append(flowlib.backward_warp(lr[radius + d], f))
+                conf.append(c)
+            else:
+                warped.append(centre)
+                conf.append(np.zeros((h, w), np.float32))
+        return backend(centre, warped, conf)
+
+    return render
+
+
+SR = Effect(
+    identifier="steadyscale.sr", label="Super-resolution (per frame)", version="1.0",
+    doc="Internal: the model applied to frame n (with aligned neighbours if it uses them).",
+    clips=(ClipSpec("clip", "RGB input", radius="radius"), ClipSpec("flow", "flow node")),
+    params=(Param("radius", "int", 2, "window radius", min=0, max=8),),
+)
+
+
+def fuse_render(radius: int, scale: float, stability: float):
+    """Render of the fusion node (see :func:`vs_plugin.core.fusion.fuse`)."""
+
+    def render(win: Window) -> np.ndarray:
+        sr, lr = win.frames["sr"], win.frames["clip"]
+        flows = unpack_flows(win.frames["flow"][0], radius)
+        f_list, c_list = [None] * (2 * radius + 1), [None] * (2 * radius + 1)
+        for d, (f, c) in flows.items():
+            if win.valid["sr"][radius + d]:
+                f_list[radius + d], c_list[radius + d] = f, c
+        return fuse(sr, lr, f_list, c_list, radius, scale, stability)
+
+    return render
+
+
+FUSE = Effect(
+    identifier="steadyscale.fuse", label="Temporal fusion", version="1.0",
+    doc="Internal: fuse the fine-detail band of the upscaled window onto frame n.",
+    clips=(ClipSpec("sr", "upscaled frames", radius="radius"), ClipSpec("clip", "RGB input", radius="radius"),
+           ClipSpec("flow", "flow node")),
+    params=(Param("radius", "int", 2, "window radius", min=1, max=8),
+            Param("stability", "float", 0.5, "fusion strength", min=0.0, max=1.0)),
+)

@@ -1,0 +1,181 @@
+"""``flow()`` and ``upscale()``: the flow node and the flow-aligned upscaler as VapourSynth nodes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import vapoursynth as vs
+
+from ..core.geometry import ResizePlan, plan_resize
+from ..effects.flow import FLOW, PAIR
+from ..effects.upscale import FUSE, SR, UPSCALE, fuse_render, sr_render
+from ..models import backends, registry
+from . import props as colour_props
+from .colour import to_rgbs
+from .errors import as_vs_errors, check_clip, check_size_for_format, fail
+from .node import effect_node
+from .resize import apply_plan, resolve_format, target_size
+from .scenes import scene_changes
+
+core = vs.core
+log = logging.getLogger("steadyscale.upscale")
+
+AUTO_TILE_PIXELS = 1920 * 1088  # input pixels per tile for tile="auto" on CPU
+
+
+def _flow_rgb(rgb: vs.VideoNode, radius: int, preset: str) -> vs.VideoNode:
+    """Flow node over an RGBS clip that already has scene-change props."""
+    pairs = []
+    for d in range(1, radius + 1):
+        p = PAIR.validate({"distance": d, "preset": preset})
+        pairs.append(effect_node(PAIR, p, {"clip": rgb}, rgb.width, rgb.height * 6, vs.GRAYS))
+    stacked = pairs[0] if len(pairs) == 1 else core.std.StackVertical(pairs)
+    params = FLOW.validate({"radius": radius, "preset": preset})
+    node = effect_node(FLOW, params, {"clip": rgb, "pairs": stacked}, rgb.width,
+                       rgb.height * 6 * radius, vs.GRAYS, image_clips=("clip",))
+    return core.std.SetFrameProps(node, SteadyscaleFlowRadius=radius)
+
+
+def flow(clip: vs.VideoNode, radius: int = 2, preset: str = "medium") -> vs.VideoNode:
+    """Optical flow from each frame to its neighbours (see :mod:`vs_plugin.effects.flow`).
+
+    Returns a GRAYS clip ``6 * radius`` times as tall as ``clip``: for each offset in
+    ``-r..-1, 1..r`` the x flow, y flow (input pixels) and confidence in [0, 1], stacked. Use
+    :func:`flow_view` to look at it. No flow crosses a scene cut (props are set with
+    :func:`scene_changes` when the clip has none).
+    """
+    func = "flow"
+    check_clip(func, clip)
+    with as_vs_errors():
+        p = FLOW.validate({"radius": radius, "preset": preset})
+    if p["radius"] < 1:
+        raise fail(func, f"radius must be an integer in [1, 8], got {radius!r}")
+    rgb = to_rgbs(clip, colour_props.resolve(clip, func))
+    return _flow_rgb(scene_changes(rgb), p["radius"], p["preset"])
+
+
+def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0) -> vs.VideoNode:
+    """Colour-wheel picture (RGBS) of the flow to neighbour ``offset``, darkened where the
+    confidence is low (hue = direction, saturation = speed)."""
+    import numpy as np
+
+    from ..core import flow as flowlib
+    from ..effects.flow import unpack_flows
+    radius = int(flow_clip.get_frame(0).props.get("SteadyscaleFlowRadius", 0))
+    if not radius:
+        raise fail("flow_view", "flow_clip must be the output of steadyscale.flow()")
+    if offset == 0 or abs(offset) > radius:
+        raise fail("flow_view", f"offset must be in -{radius}..-1 or 1..{radius}, got {offset!r}")
+    h = flow_clip.height // (6 * radius)
+    blank = core.std.BlankClip(flow_clip, height=h, format=vs.RGBS, keep=True)
+
+    def draw(n: int, f: list) -> vs.VideoFrame:
+        f_o, c = unpack_flows(np.asarray(f[1][0]), radius)[offset]
+        img = flowlib.flow_to_colour(f_o, max_motion or None) * c[..., None]
+        fout = f[0].copy()
+        for p in range(3):
+            np.copyto(np.asarray(fout[p]), img[..., p])
+        return fout
+
+    return core.std.ModifyFrame(blank, [blank, flow_clip], draw)
+
+
+def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile):
+    """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
+    if not isinstance(model, str):
+        if all(hasattr(model, a) for a in ("scale", "frames", "__call__")):
+            return model
+        raise fail(func, f"model must be 'builtin', 'lanczos', a model file path or an SR backend, got {model!r}")
+    try:
+        if model == "builtin":
+            desc = registry.pick_builtin(scale_needed)
+            if desc is None:
+                raise fail(func, "model='builtin' but no built-in model is shipped in models/; "
+                                 "use model='lanczos' or a model file")
+            return backends.builtin_backend(desc, device, precision, tile)
+        return backends.spandrel_backend(model, device, precision, tile)
+    except ValueError as e:
+        raise fail(func, f"model {model!r}: {e}") from None
+
+
+def _auto_tile(tile, width: int, height: int):
+    if tile != "auto":
+        return tile
+    if width * height <= AUTO_TILE_PIXELS:
+        return None
+    side = int(AUTO_TILE_PIXELS ** 0.5)
+    return (min(width, side), min(height, side))
+
+
+def _scaled_plan(plan: ResizePlan, s: float) -> ResizePlan:
+    l, t, w, h = plan.crop
+    return replace(plan, crop=(l * s, t * s, w * s, h * s))
+
+
+def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str = "contain",
+            model="builtin", radius: int = 2, stability: float = 0.5, device: str = "auto",
+            precision: str = "auto", tile=None, size: str | None = None, kernel: str = "lanczos",
+            flow_preset: str = "medium", format: int | None = None) -> vs.VideoNode:  # noqa: A002
+    """Flow-aligned, temporally stable AI upscaling of ``clip`` to ``width`` x ``height``.
+
+    The model pass (x2 or x4, repeated when needed) is chosen so its output is at least the
+    target, then :func:`resize_to`'s exact-size step lands on the target with ``fit``. Frame n
+    depends only on input frames n-2r..n+2r (flow pairs), whatever the request order.
+    ``stability=0`` gives the per-frame model output; ``model='lanczos'`` is the non-AI path.
+    The output keeps the input's colour family and depth unless ``format`` is given.
+    """
+    func = "upscale"
+    check_clip(func, clip)
+    with as_vs_errors():
+        p = UPSCALE.validate(dict(width=width, height=height, fit=fit, model=model if isinstance(model, str) else "object",
+                                  radius=radius, stability=stability, device=device, precision=precision,
+                                  tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format))
+    fmt = resolve_format(func, clip, p["format"])
+    w, h = target_size(func, p["width"], p["height"], p["size"])
+    check_size_for_format(func, w, h, fmt)
+    plan = plan_resize(clip.width, clip.height, w, h, p["fit"], 1 << fmt.subsampling_w, 1 << fmt.subsampling_h)
+    src = colour_props.resolve(clip, func)
+    dst = colour_props.output_spec(src, fmt, *plan.out)
+    if isinstance(model, str) and p["model"] == "lanczos":
+        return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
+    needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
+    tile_size = _auto_tile(p["tile"], clip.width, clip.height)
+    backend = _backend(func, model, needed, p["device"], p["precision"], tile_size)
+    r, stab = p["radius"], p["stability"]
+
+    rgb = scene_changes(to_rgbs(clip, src))
+    need_flow = r > 0 and (stab > 0 or backend.frames > 1)
+    fl = _flow_rgb(rgb, r, p["flow_preset"]) if need_flow else core.std.BlankClip(rgb, format=vs.GRAYS)
+    s = int(backend.scale)
+    sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
+                     render=sr_render(backend, r))
+    if stab > 0 and r > 0:
+        sr = effect_node(FUSE, {"radius": r, "stability": stab}, {"sr": sr, "clip": rgb, "flow": fl},
+                         sr.width, sr.height, render=fuse_render(r, s, stab), image_clips=("sr", "clip"))
+    total = s
+    while total < needed - 1e-6:  # further passes: per frame, no fusion
+        prev = sr
+        sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
+                         prev.width * s, prev.height * s, render=sr_render(_single(backend), 0))
+        total *= s
+        log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", s, total, needed)
+    rgb_spec = replace(src, matrix=0, range=colour_props.RANGE_FULL)
+    return apply_plan(sr, _scaled_plan(plan, total), fmt, rgb_spec, dst, p["kernel"])
+
+
+class _single:
+    """A multi-frame backend used single-frame (neighbours off) for repeated passes."""
+
+    frames = 1
+
+    def __init__(self, backend):
+        self.backend, self.scale = backend, backend.scale
+
+    def __call__(self, centre, warped=(), conf=()):
+        if self.backend.frames <= 1:
+            return self.backend(centre)
+        import numpy as np
+        k = self.backend.frames - 1
+        h, w = centre.shape[:2]
+        return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k)

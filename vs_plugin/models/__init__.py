@@ -1,0 +1,1 @@
+"""Models: the manifest of built-in weights, the registry that verifies them, SR backends."""

@@ -1,0 +1,155 @@
+"""Per-frame super-resolution backends behind one interface: arrays in, array out, scale known.
+
+* :class:`TorchSR` runs a torch module: the built-in :class:`~vs_plugin.core.vsr_net.FlowVSR`
+  (multi-frame: it also takes aligned neighbours) or any single-frame model spandrel loads.
+* :class:`LanczosSR` is the non-AI path.
+
+All take the centre frame ``(H, W, 3)`` float32 RGB in [0, 1], plus (for multi-frame backends)
+neighbours already warped onto it and their confidences ``(H, W)``; they return
+``(s*H, s*W, 3)`` float32 clamped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..core.tiling import run_tiled
+from . import registry
+
+log = logging.getLogger("steadyscale.models")
+
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> first CUDA device if any, else CPU; ``cpu``, ``cuda``, ``cuda:N`` as given."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device must be an available device, got {device!r} (no CUDA here)")
+    return dev
+
+
+def resolve_dtype(precision: str, device: torch.device, fp16: bool, bf16: bool) -> torch.dtype:
+    """fp32 on CPU; on GPU fp16 if the model supports it, else bf16, else fp32 (``auto``)."""
+    if precision == "fp32" or (precision == "auto" and device.type == "cpu"):
+        return torch.float32
+    if precision == "auto":
+        return torch.float16 if fp16 else (torch.bfloat16 if bf16 else torch.float32)
+    if precision == "fp16":
+        if not fp16:
+            raise ValueError("precision 'fp16' is not supported by this model; use 'bf16' or 'fp32'")
+        return torch.float16
+    if not bf16:
+        raise ValueError("precision 'bf16' is not supported by this model; use 'fp32'")
+    return torch.bfloat16
+
+
+class LanczosSR:
+    """Lanczos (OpenCV, 8-tap) upscaling by an integer factor."""
+
+    frames = 1
+
+    def __init__(self, scale: int):
+        self.scale, self.name = scale, f"lanczos x{scale}"
+
+    def __call__(self, centre, warped=(), conf=()) -> np.ndarray:
+        h, w = centre.shape[:2]
+        out = cv2.resize(centre, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
+        return np.clip(out, 0, 1)
+
+
+class TorchSR:
+    """A torch SR module on a device, in a precision, tiled on a fixed grid when asked."""
+
+    def __init__(self, module: torch.nn.Module, scale: int, name: str, *, multi_frame: bool,
+                 frames: int = 1, device: str = "auto", precision: str = "auto",
+                 fp16: bool = True, bf16: bool = True, size_multiple: int = 1,
+                 tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16):
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(precision, self.device, fp16, bf16)
+        self.module = module.eval().to(self.device, self.dtype)
+        self.scale, self.name, self.multi_frame = scale, name, multi_frame
+        self.frames = frames if multi_frame else 1
+        self.size_multiple, self.tile, self.overlap, self.halo = size_multiple, tile, overlap, halo
+        self._lock = threading.Lock()  # one inference at a time: bounded memory, no oversubscription
+
+    def _run(self, crops: list[np.ndarray]) -> np.ndarray:
+        h, w = crops[0].shape[:2]
+        m = self.size_multiple
+        ph, pw = (-h) % m, (-w) % m
+        to = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
+        with torch.inference_mode():
+            centre = to(crops[0]).to(self.device, self.dtype)
+            if ph or pw:
+                centre = F.pad(centre, (0, pw, 0, ph), mode="replicate")
+            if self.multi_frame:
+                k = (len(crops) - 1) // 2
+                warped = torch.stack([to(c) for c in crops[1:1 + k]], 1).to(self.device, self.dtype)
+                conf = torch.stack([to(c[..., None]) for c in crops[1 + k:]], 1).to(self.device, self.dtype)
+                if ph or pw:
+                    warped = F.pad(warped.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
+                    conf = F.pad(conf.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
+                out = self.module(centre, warped if k else None, conf if k else None)
+            else:
+                out = self.module(centre)
+            out = out[..., : h * self.scale, : w * self.scale].clamp_(0, 1)
+            return out[0].float().cpu().numpy().transpose(1, 2, 0)
+
+    def __call__(self, centre: np.ndarray, warped=(), conf=()) -> np.ndarray:
+        inputs = [centre]
+        if self.multi_frame:
+            inputs += list(warped) + list(conf)
+        with self._lock:
+            out = run_tiled(self._run, inputs, self.scale, self.tile, self.overlap, self.halo)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def builtin_backend(desc, device="auto", precision="auto", tile=None) -> TorchSR:
+    net = registry.load_builtin(desc)
+    return TorchSR(net, desc.scale, desc.name, multi_frame=desc.frames > 1, frames=desc.frames,
+                   device=device, precision=precision, fp16=desc.supports_fp16,
+                   bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16)
+
+
+def load_model_file(path: str | Path):
+    """Load a third-party SR model file through spandrel (safe loading only).
+
+    Raises ValueError with the reason for a missing, corrupt, unsupported or non-SR file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"model file not found: {path}")
+    if path.suffix.lower() not in (".pth", ".pt", ".safetensors", ".ckpt"):
+        raise ValueError(f"model file must be .pth, .pt, .ckpt or .safetensors, got {path.name}")
+    try:
+        import spandrel
+    except ImportError as e:  # pragma: no cover - a dependency
+        raise ValueError("loading model files needs the spandrel package") from e
+    try:
+        desc = spandrel.ModelLoader().load_from_file(str(path))
+    except Exception as e:  # spandrel raises many kinds; all mean "cannot use this file"
+        raise ValueError(f"cannot load {path.name}: {type(e).__name__}: {e}") from None
+    if not isinstance(desc, spandrel.ImageModelDescriptor):
+        raise ValueError(f"{path.name} is not an image-to-image model ({type(desc).__name__})")
+    return desc
+
+
+def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=None) -> TorchSR:
+    desc = load_model_file(path)
+    if desc.input_channels != 3 or desc.output_channels != 3:
+        raise ValueError(f"{Path(path).name}: need a 3-channel RGB model, got "
+                         f"{desc.input_channels}->{desc.output_channels} channels")
+    req = desc.size_requirements
+    mult = max(1, int(getattr(req, "multiple_of", 1) or 1))
+    return TorchSR(desc.model, int(desc.scale), f"{desc.architecture.name} x{desc.scale} ({Path(path).name})",
+                   multi_frame=False, device=device, precision=precision, fp16=bool(desc.supports_half),
+                   bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32)
