@@ -120,6 +120,29 @@ def builtin_backend(desc, device="auto", precision="auto", tile=None) -> TorchSR
                    bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16)
 
 
+def flowvsr_file(path: str | Path):
+    """A FlowVSR network from a safetensors file written by ``scripts/train_vsr.py`` (its
+    metadata holds the constructor arguments), or None if the file is something else."""
+    path = Path(path)
+    if path.suffix.lower() != ".safetensors" or not path.is_file():
+        return None
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    from ..core.vsr_net import FlowVSR
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+            keys = set(f.keys())
+    except Exception:
+        return None
+    if not {"scale", "frames", "channels", "blocks"} <= set(meta) or "head.weight" not in keys:
+        return None
+    net = FlowVSR(**{k: int(meta[k]) for k in ("scale", "frames", "channels", "blocks")})
+    net.load_state_dict(load_file(str(path)), strict=True)
+    return net.eval()
+
+
 def load_model_file(path: str | Path):
     """Load a third-party SR model file through spandrel (safe loading only).
 
@@ -144,6 +167,11 @@ def load_model_file(path: str | Path):
 
 
 def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=None) -> TorchSR:
+    """A model file: a FlowVSR checkpoint of this project, else anything spandrel loads."""
+    net = flowvsr_file(path)
+    if net is not None:
+        return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
+                       frames=net.frames, device=device, precision=precision, tile=tile, halo=16)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
         raise ValueError(f"{Path(path).name}: need a 3-channel RGB model, got "
