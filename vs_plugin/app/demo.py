@@ -28,11 +28,14 @@ def sample_clip(frames: int = 48, width: int = 480, height: int = 270) -> vs.Vid
 
 def best_upscale(src: vs.VideoNode, width: int, height: int) -> tuple[vs.VideoNode, str]:
     """The best path that exists: ``upscale()`` with the built-in model, else ``resize_to``."""
-    try:
-        from ..host.upscale import upscale
-    except ImportError:
+    from ..host.upscale import upscale
+    from ..models.registry import pick_builtin
+
+    desc = pick_builtin(max(width / src.width, height / src.height))
+    if desc is None:
+        log.warning("no built-in model shipped yet: the demo uses resize_to (Lanczos)")
         return resize_to(src, width, height), "resize_to (lanczos)"
-    return upscale(src, width, height), "upscale (builtin)"
+    return upscale(src, width, height), f"upscale ({desc.name})"
 
 
 def _crop_pair(a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, box: int = 560) -> np.ndarray:
