@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from .effects import encode as _encode_descriptor  # noqa: F401 - registers the descriptor
 from .host.resize import resize_to
 from .host.scenes import scene_changes
 from .host.upscale import flow, flow_view, upscale

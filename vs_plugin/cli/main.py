@@ -1,4 +1,7 @@
-"""``steadyscale`` command line entry point."""
+"""``steadyscale`` command line: upscale, script, presets, models, bench, demo.
+
+Only this package prints. With ``-o -`` nothing but video goes to stdout.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,173 @@ import sys
 import time
 from pathlib import Path
 
+EPILOG = "Run 'steadyscale COMMAND --help' for the options of a command."
 
-def _progress_printer(label: str):
-    start = time.time()
+
+class OneLineErrors(argparse.ArgumentParser):
+    """Usage errors as one line naming the problem (the full usage is in --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"steadyscale {self.prog.split(' ', 1)[-1] if ' ' in self.prog else ''}: {message} "
+                     f"(see '{self.prog} --help')\n".replace("  ", " "))
+
+
+def _progress(label: str):
+    """A progress bar on stderr (tqdm) fed by VapourSynth's (done, total) callbacks."""
+    from tqdm import tqdm
+    bar = None
 
     def update(done: int, total: int) -> None:
-        el = time.time() - start
-        fps = done / el if el > 0 else 0.0
-        eta = (total - done) / fps if fps > 0 else 0.0
-        sys.stderr.write(f"\r{label}: {done}/{total} frames  {fps:5.2f} fps  ETA {eta:5.0f}s ")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="frame", file=sys.stderr, dynamic_ncols=True,
+                       smoothing=0.1)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
 
     return update
+
+
+def _add_graph_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("picture")
+    g.add_argument("--preset", default="balanced", help="preset name from presets/ or a .toml file (default: balanced)")
+    size = g.add_mutually_exclusive_group()
+    size.add_argument("--uhd", action="store_true", help="3840x2160 (the default)")
+    size.add_argument("--dci", action="store_true", help="4096x2160")
+    g.add_argument("--width", type=int, help="output width")
+    g.add_argument("--height", type=int, help="output height")
+    g.add_argument("--fit", choices=["contain", "pad", "cover", "stretch"], help="aspect handling (default: contain)")
+    g.add_argument("--model", help="'builtin', 'lanczos' or a .pth/.safetensors file")
+    g.add_argument("--radius", type=int, help="temporal neighbours on each side")
+    g.add_argument("--stability", type=float, help="0 = per frame, 1 = strongest temporal fusion")
+    g.add_argument("--device", help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    g.add_argument("--tile", help="tile size WxH in input pixels, or 'auto'")
+    faces = g.add_mutually_exclusive_group()
+    faces.add_argument("--faces", dest="faces", action="store_true", default=None, help="restore faces as their own layer")
+    faces.add_argument("--no-faces", dest="faces", action="store_false", help="do not restore faces")
+    r = p.add_argument_group("range")
+    r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")
+    r.add_argument("--end", type=int, help="frame after the last one to render (default: the end)")
+    e = p.add_argument_group("encoding")
+    e.add_argument("--encoder", choices=["libx265", "libx264", "ffv1", "prores"])
+    e.add_argument("--crf", type=float)
+    e.add_argument("--bits", type=int, choices=[8, 10, 12, 16])
+    e.add_argument("--encoder-args", help="extra ffmpeg output options, quoted: --encoder-args='-preset slow'")
+
+
+def _job(args: argparse.Namespace):
+    from ..app.presets import load_preset
+    from ..app.render import RenderJob
+    from ..effects.encode import ENCODE
+    from ..effects.upscale import UPSCALE
+
+    preset = load_preset(args.preset)
+    up = dict(preset.tables.get("upscale", {}))
+    enc = dict(preset.tables.get("encode", {}))
+    if args.dci:
+        up.update(size="dci")
+    for key in ("width", "height", "fit", "model", "radius", "stability", "device"):
+        v = getattr(args, key)
+        if v is not None:
+            up[key] = v
+    if args.tile:
+        if args.tile == "auto":
+            up["tile"] = "auto"
+        else:
+            try:
+                w, h = (int(x) for x in args.tile.lower().split("x"))
+            except ValueError:
+                raise ValueError(f"--tile must be WxH or 'auto', got {args.tile!r}") from None
+            up["tile"] = (w, h)
+    for key in ("encoder", "crf", "bits", "encoder_args"):
+        v = getattr(args, key)
+        if v is not None:
+            enc[key] = v
+    if getattr(args, "segment_frames", None):
+        enc["segment_frames"] = args.segment_frames
+    up = {k: v for k, v in UPSCALE.validate(up).items() if k in up}
+    enc = ENCODE.validate(enc)
+    if args.faces:
+        raise ValueError("--faces: the face layer is not available in this version yet")
+    return RenderJob(input=args.input, output=Path(args.output), upscale=up, encode=enc,
+                     start=args.start, end=args.end, resume=getattr(args, "resume", False),
+                     max_segments=getattr(args, "max_segments", None))
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from ..app.render import render
+
+    job = _job(args)
+    if str(job.output) == "-":
+        return _to_stdout(job)
+    t0 = time.time()
+    out = render(job, progress=None if args.quiet else _progress("upscale"))
+    print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _to_stdout(job) -> int:
+    """y4m on stdout, for piping into another encoder; nothing else goes there."""
+    from ..app.render import build, frame_range
+
+    _, out = build(job)
+    s, e = frame_range(out.num_frames, job.start, job.end)
+    out[s:e].output(sys.stdout.buffer, y4m=True)
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from ..app.script import write_vpy
+
+    job = _job(args)
+    path = write_vpy(job, Path(args.output))
+    print(f"steadyscale: wrote {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from ..app.presets import list_presets, load_preset
+
+    if args.action == "list":
+        for p in list_presets():
+            print(f"{p.name:10s} {p.description}")
+        return 0
+    if not args.name:
+        raise ValueError("presets show: give a preset name")
+    p = load_preset(args.name)
+    print(f"# {p.path}\n# {p.description}")
+    for table, values in p.tables.items():
+        print(f"[{table}]")
+        for k, v in values.items():
+            print(f"{k} = {v!r}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from ..models.registry import builtin_models
+
+    models = builtin_models()
+    if args.action == "list":
+        if not models:
+            print("no built-in models shipped (models/MODELS.toml)")
+        for d in models.values():
+            print(f"{d.name:14s} x{d.scale}  {d.frames} frames  {d.parameters:>7d} params  {d.purpose}  {d.file}")
+        return 0
+    if args.action == "info":
+        if args.name not in models:
+            raise ValueError(f"unknown model {args.name!r}; known: {', '.join(models) or '(none)'}")
+        for k, v in models[args.name].__dict__.items():
+            print(f"{k:14s} {v}")
+        return 0
+    raise ValueError(f"models {args.action}: not available in this version yet")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..app.demo import run_demo
 
-    out = run_demo(Path(args.output), frames=args.frames, progress=_progress_printer("demo"))
+    out = run_demo(Path(args.output), frames=args.frames, progress=_progress("demo"))
     print(f"upscaled with: {out['path']}")
     print(f"video:      {out['video']}")
     print(f"comparison: {out['compare']}")
@@ -36,10 +186,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="steadyscale",
+    ap = OneLineErrors(prog="steadyscale", epilog=EPILOG,
                                  description="Flow-aligned, temporally stable AI video upscaling to 4K.")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineErrors)
+
+    up = sub.add_parser("upscale", help="upscale a video or image sequence and encode it",
+                        description="Open IN (vapoursynth-bestsource; a folder or glob of images works "
+                                    "too), upscale it and encode it with ffmpeg. The output appears "
+                                    "only when complete. Audio and subtitles are copied from IN.")
+    up.add_argument("input", metavar="IN")
+    up.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or - for y4m on stdout")
+    _add_graph_options(up)
+    up.add_argument("--resume", action="store_true",
+                    help="render in segments, skip finished ones, join losslessly at the end")
+    up.add_argument("--segment-frames", type=int, help="frames per segment with --resume (default 240)")
+    up.add_argument("--max-segments", type=int, help="with --resume: stop after rendering this many new segments")
+    up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    up.set_defaults(func=cmd_upscale)
+
+    sc = sub.add_parser("script", help="write an editable .vpy with the same graph",
+                        description="Write a commented .vpy script building the same graph as "
+                                    "'steadyscale upscale' would, for vspipe, previewers and editors.")
+    sc.add_argument("input", metavar="IN")
+    sc.add_argument("-o", "--output", required=True, metavar="SCRIPT.vpy")
+    _add_graph_options(sc)
+    sc.set_defaults(func=cmd_script)
+
+    pr = sub.add_parser("presets", help="list presets or show one")
+    pr.add_argument("action", choices=["list", "show"])
+    pr.add_argument("name", nargs="?")
+    pr.set_defaults(func=cmd_presets)
+
+    mo = sub.add_parser("models", help="list the built-in models or show one")
+    mo.add_argument("action", choices=["list", "info"])
+    mo.add_argument("name", nargs="?")
+    mo.set_defaults(func=cmd_models)
+
     demo = sub.add_parser("demo", help="make a sample clip, upscale it to UHD, encode it, compare",
                           description="Make a short sample clip (camera motion over a bundled photo), "
                                       "upscale it to 3840x2160 with the best available path, encode it "
@@ -57,14 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("steadyscale: interrupted", file=sys.stderr)
+        print("steadyscale: interrupted; no partial output was left under the final name", file=sys.stderr)
         return 130
-    except Exception as e:  # one line, not a traceback, for expected failures
+    except Exception as e:  # expected failures get one line, not a traceback
         import vapoursynth as vs
 
         from ..encode import EncodeError
         if isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError)):
-            print(f"steadyscale: {e}", file=sys.stderr)
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            print(f"steadyscale: {msg}", file=sys.stderr)
             return 2
         raise
 

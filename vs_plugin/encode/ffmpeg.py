@@ -47,12 +47,19 @@ def colour_args(clip: vs.VideoNode) -> list[str]:
     """ffmpeg flags that tag the stream with the colour props of frame 0."""
     p = clip.get_frame(0).props
     args: list[str] = []
-    for key, table, flag in (("_Matrix", MATRIX, "-colorspace"), ("_Primaries", PRIMARIES, "-color_primaries"),
-                             ("_Transfer", TRANSFER, "-color_trc")):
+    params: list[str] = []  # setparams: recent ffmpeg takes the encoder's tags from the frames
+    for key, table, flag, param in (("_Matrix", MATRIX, "-colorspace", "colorspace"),
+                                    ("_Primaries", PRIMARIES, "-color_primaries", "color_primaries"),
+                                    ("_Transfer", TRANSFER, "-color_trc", "color_trc")):
         if key in p and int(p[key]) in table:
             args += [flag, table[int(p[key])]]
+            params.append(f"{param}={table[int(p[key])]}")
     if "_Range" in p:
-        args += ["-color_range", "pc" if int(p["_Range"]) == 1 else "tv"]
+        rng = "pc" if int(p["_Range"]) == 1 else "tv"
+        args += ["-color_range", rng]
+        params.append(f"range={'full' if rng == 'pc' else 'limited'}")
+    if params and clip.format.color_family != vs.RGB:
+        args += ["-vf", "setparams=" + ":".join(params)]
     return args
 
 
@@ -63,10 +70,12 @@ def partial_path(path: Path) -> Path:
 
 def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265", crf: float | None = 18,
            extra_args: Sequence[str] = (), audio_from: str | None = None,
-           progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None) -> Path:
+           progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None,
+           audio_input_args: Sequence[str] | None = None) -> Path:
     """Encode ``clip`` to ``path``. The file appears under its final name only when complete.
 
-    ``audio_from``: a media file whose audio and subtitle streams are copied. Raises
+    ``audio_from``: a media file whose audio and subtitle streams are copied
+    (``audio_input_args``: the full ``-ss ... -i FILE`` options instead, for a range). Raises
     :class:`EncodeError` (and removes the partial file) when ffmpeg fails or on KeyboardInterrupt.
     """
     path = Path(path)
@@ -76,9 +85,9 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [ffmpeg or find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe",
            "-i", "pipe:0"]
-    if audio_from:
-        cmd += ["-i", str(audio_from), "-map", "0:v:0", "-map", "1:a?", "-map", "1:s?", "-c:a", "copy",
-                "-c:s", "copy"]
+    if audio_from or audio_input_args:
+        cmd += list(audio_input_args or ["-i", str(audio_from)])
+        cmd += ["-map", "0:v:0", "-map", "1:a?", "-map", "1:s?", "-c:a", "copy", "-c:s", "copy"]
     cmd += ENCODERS[encoder]
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]

@@ -1,0 +1,153 @@
+"""The command line: encode pipeline, ranges, resume, presets, errors, stdout hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from vs_plugin.app.presets import PRESETS_DIR, list_presets
+from vs_plugin.encode import find_ffmpeg
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).parent / "steadyscale")
+FAST = ["--model", "lanczos", "--width", "320", "--height", "180", "-q"]
+
+
+@pytest.fixture(scope="module")
+def clip_with_audio(tmp_path_factory) -> Path:
+    """1 s of a 160x90 test pattern at 24 fps with a sine audio track (H.264 + AAC)."""
+    p = tmp_path_factory.mktemp("src") / "in.mp4"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(p)],
+                   check=True)
+    return p
+
+
+def run(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, **kw)
+
+
+def decode(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray() for f in c.decode(video=0)]
+
+
+def test_upscale_writes_a_complete_file_with_audio_and_colour_tags(clip_with_audio, tmp_path):
+    out = tmp_path / "out.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, *FAST)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == b""
+    with av.open(str(out)) as c:
+        v = c.streams.video[0].codec_context
+        assert (v.width, v.height, v.pix_fmt) == (320, 180, "yuv420p10le")  # x265 10-bit default
+        assert (v.colorspace, v.color_primaries, v.color_trc) == (6, 6, 1)  # SD: BT.601 / ST 170M
+        assert len(c.streams.audio) == 1
+        assert sum(1 for _ in c.decode(video=0)) == 24
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_start_end_renders_exactly_that_range(clip_with_audio, tmp_path):
+    full, part = tmp_path / "full.mkv", tmp_path / "part.mkv"
+    assert run("upscale", clip_with_audio, "-o", full, *FAST, "--encoder", "ffv1").returncode == 0
+    r = run("upscale", clip_with_audio, "-o", part, *FAST, "--encoder", "ffv1", "--start", 5, "--end", 12)
+    assert r.returncode == 0, r.stderr.decode()
+    a, b = decode(full), decode(part)
+    assert len(b) == 7
+    for i in range(7):
+        assert np.array_equal(a[5 + i], b[i])
+
+
+def test_interrupted_resume_equals_uninterrupted_render(clip_with_audio, tmp_path):
+    ref, out = tmp_path / "ref.mkv", tmp_path / "out.mkv"
+    assert run("upscale", clip_with_audio, "-o", ref, *FAST, "--encoder", "ffv1").returncode == 0
+    seg = ["--encoder", "ffv1", "--resume", "--segment-frames", 5]
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, *seg, "--max-segments", 2)
+    assert r.returncode == 2 and b"--resume" in r.stderr
+    assert not out.exists()  # nothing under the final name
+    parts = sorted((tmp_path / ".out.mkv.parts").glob("seg_*.mkv"))
+    assert len(parts) == 2
+    stamp = [p.stat().st_mtime_ns for p in parts]
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, *seg)
+    assert r.returncode == 0, r.stderr.decode()
+    assert [p.stat().st_mtime_ns for p in parts if p.exists()] in ([], stamp)
+    a, b = decode(ref), decode(out)
+    assert len(a) == len(b) == 24
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    with av.open(str(out)) as c:
+        assert len(c.streams.audio) == 1
+
+
+def test_stdout_carries_only_y4m(clip_with_audio):
+    r = run("upscale", clip_with_audio, "-o", "-", *FAST, "--end", 3)
+    assert r.returncode == 0, r.stderr.decode()
+    header, _, body = r.stdout.partition(b"\n")
+    assert header.startswith(b"YUV4MPEG2 ") and b" W320 H180 " in header and b"C420p10" in header
+    assert len(body) == 3 * (len(b"FRAME\n") + 320 * 180 * 3 // 2 * 2)  # 3 frames, nothing else
+
+
+def test_every_preset_loads_and_builds_a_graph(clip_with_audio):
+    from vs_plugin.app.render import RenderJob, build
+
+    presets = list_presets()
+    assert {p.name for p in presets} >= {"fast", "balanced", "quality", "portrait", "faithful"}
+    for p in presets:
+        up = dict(p.tables.get("upscale", {}), width=320, height=180)
+        if up.get("model") == "builtin":
+            from vs_plugin.models.registry import builtin_models
+            if not builtin_models():
+                pytest.skip("no built-in model shipped")
+        _, out = build(RenderJob(str(clip_with_audio), Path("x.mkv"), up, p.tables.get("encode", {})))
+        assert (out.width, out.height) == (320, 180)
+
+
+def test_bad_preset_and_bad_flag_give_one_line_errors(clip_with_audio, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[upscale]\nstabilty = 0.5\n")
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", "--preset", bad)
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2 and len(err.splitlines()) == 1
+    assert "preset bad.toml: [upscale] unknown parameter 'stabilty'" in err
+    bad.write_text("[upscale]\nstability = 2\n")
+    err = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", "--preset", bad).stderr.decode().strip()
+    assert err == ("steadyscale: steadyscale.upscale: preset bad.toml: [upscale] stability must be a number "
+                   "in [0, 1], got 2")
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", "--fit", "zoom")
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2 and len(err.splitlines()) == 1 and "--fit" in err and "'zoom'" in err
+    r = run("upscale", tmp_path / "missing.mp4", "-o", tmp_path / "o.mkv", *FAST)
+    assert r.returncode == 2 and r.stderr.decode().strip() == f"steadyscale: steadyscale.source: input not found: {tmp_path / 'missing.mp4'}"
+
+
+def test_help_reads_well():
+    r = run("--help")
+    assert r.returncode == 0 and b"upscale" in r.stdout and b"script" in r.stdout
+    for cmd in ("upscale", "script", "presets", "models", "demo"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and b"usage: steadyscale " + cmd.encode() in r.stdout
+
+
+def test_script_writes_a_vpy_that_vspipe_renders(clip_with_audio, tmp_path):
+    vpy = tmp_path / "edit.vpy"
+    r = run("script", clip_with_audio, "-o", vpy, *FAST[:-1], "--end", 6)
+    assert r.returncode == 0, r.stderr.decode()
+    text = vpy.read_text()
+    assert "vs_plugin.upscale(" in text and "model='lanczos'" in text
+    vspipe = Path(sys.executable).parent / "vspipe"
+    p = subprocess.run([str(vspipe), "-c", "y4m", str(vpy), "-"], capture_output=True)
+    assert p.returncode == 0, p.stderr.decode()
+    header, _, body = p.stdout.partition(b"\n")
+    assert b" W320 H180 " in header
+    assert len(body) == 6 * (len(b"FRAME\n") + 320 * 180 * 3 // 2 * 2)
+
+
+def test_presets_listed(tmp_path):
+    r = run("presets", "list")
+    assert r.returncode == 0
+    names = [line.split()[0] for line in r.stdout.decode().splitlines()]
+    assert names == sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))

@@ -1,0 +1,163 @@
+"""The render pipeline behind ``steadyscale upscale``: source, graph, encode, resume.
+
+With ``resume`` the range is cut into a fixed grid of segments, each encoded on its own and
+kept once complete; a later run skips finished segments and joins all of them losslessly
+(stream copy). This is sound only because every output frame is a pure function of its input
+window: a segment rendered today equals the same segment rendered tomorrow.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import vapoursynth as vs
+
+from ..encode import EncodeError, encode, find_ffmpeg
+from ..encode.ffmpeg import partial_path
+from ..errors import SteadyscaleError
+from ..host.upscale import upscale
+from .source import open_source
+
+core = vs.core
+log = logging.getLogger("steadyscale.render")
+
+
+@dataclass
+class RenderJob:
+    """Everything ``steadyscale upscale`` needs; ``upscale``/``encode`` hold validated values."""
+
+    input: str
+    output: Path
+    upscale: dict = field(default_factory=dict)
+    encode: dict = field(default_factory=dict)
+    start: int = 0
+    end: int | None = None
+    resume: bool = False
+    max_segments: int | None = None
+
+
+def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
+    """The pixel format handed to the encoder."""
+    if encoder == "prores":
+        return core.query_video_format(vs.YUV, vs.INTEGER, max(bits, 10), 1, 0).id
+    if encoder in ("libx265", "libx264"):
+        return core.query_video_format(vs.YUV, vs.INTEGER, 8 if bits <= 8 else 10, 1, 1).id
+    fam = clip.format.color_family
+    ss = (clip.format.subsampling_w, clip.format.subsampling_h) if fam == vs.YUV else (0, 0)
+    return core.query_video_format(fam, vs.INTEGER, bits, *ss).id
+
+
+def frame_range(total: int, start: int, end: int | None) -> tuple[int, int]:
+    end = total if end is None else end
+    if not 0 <= start < total:
+        raise SteadyscaleError("upscale", f"--start must be in [0, {total - 1}], got {start}")
+    if not start < end <= total:
+        raise SteadyscaleError("upscale", f"--end must be in [{start + 1}, {total}], got {end}")
+    return start, end
+
+
+def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
+    """(source clip, output clip in the encoder's format) for the whole input.
+
+    The range is cut *after* the graph so frames near --start/--end see the same neighbours
+    as in a full render.
+    """
+    src = open_source(job.input)
+    params = dict(job.upscale)
+    out = upscale(src, **params)
+    fmt = output_format(out, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
+    if out.format.id != fmt:
+        out = core.resize.Point(out, format=fmt, dither_type="none")
+    return src, out
+
+
+def _encode_args(job: RenderJob) -> dict:
+    e = job.encode
+    return dict(encoder=e.get("encoder", "libx265"), crf=e.get("crf", 18.0),
+                extra_args=shlex.split(e.get("encoder_args", "")))
+
+
+def _audio_args(src_path: str, start: int, end: int, total: int, fps) -> list[str]:
+    """Input options that make the audio of IN match the rendered range."""
+    if start == 0 and end == total:
+        return ["-i", src_path]
+    t0, dur = start / fps, (end - start) / fps
+    return ["-ss", f"{float(t0):.6f}", "-t", f"{float(dur):.6f}", "-i", src_path]
+
+
+def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Render ``job``; the output appears under its final name only when complete."""
+    src, out = build(job)
+    start, end = frame_range(out.num_frames, job.start, job.end)
+    part = out[start:end]
+    has_audio = Path(job.input).is_file()
+    if not job.resume:
+        tmp_audio = None
+        if has_audio and (start, end) != (0, out.num_frames):
+            tmp_audio = _audio_args(job.input, start, end, out.num_frames, out.fps)
+        return encode(part, job.output, progress=progress, **_encode_args(job),
+                      audio_from=None if tmp_audio else (job.input if has_audio else None),
+                      audio_input_args=tmp_audio)
+    return _render_segments(job, out, start, end, has_audio, progress)
+
+
+def segments(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """The fixed segment grid of a range (independent of where a previous run stopped)."""
+    return [(s, min(end, s + size)) for s in range(start, end, size)]
+
+
+def parts_dir(output: Path) -> Path:
+    return output.with_name(f".{output.name}.parts")
+
+
+def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool,
+                     progress: Callable[[int, int], None] | None) -> Path:
+    pdir = parts_dir(job.output)
+    pdir.mkdir(parents=True, exist_ok=True)
+    grid = segments(start, end, int(job.encode.get("segment_frames", 240)))
+    done_frames = 0
+    rendered = 0
+    files = []
+    for s, e in grid:
+        f = pdir / f"seg_{s:08d}_{e:08d}.mkv"
+        files.append(f)
+        if f.exists():
+            done_frames += e - s
+            continue
+        if job.max_segments is not None and rendered >= job.max_segments:
+            raise EncodeError(f"stopped after {rendered} new segment(s) as asked; "
+                              f"run again with --resume to continue ({pdir})")
+        base = done_frames
+        cb = (lambda d, t, b=base: progress(b + d, end - start)) if progress else None
+        encode(out[s:e], f, progress=cb, **_encode_args(job))
+        done_frames += e - s
+        rendered += 1
+    _join(files, job, out, start, end, has_audio)
+    shutil.rmtree(pdir, ignore_errors=True)
+    return job.output
+
+
+def _join(files: list[Path], job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool) -> None:
+    """Concatenate finished segments by stream copy (lossless), adding IN's audio/subtitles."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as lst:
+        for f in files:
+            lst.write(f"file '{f.resolve()}'\n")
+    tmp = partial_path(job.output)
+    cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", lst.name]
+    if has_audio:
+        cmd += _audio_args(job.input, start, end, out.num_frames, out.fps)
+        cmd += ["-map", "0:v:0", "-map", "1:a?", "-map", "1:s?"]
+    cmd += ["-c", "copy", str(tmp)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    Path(lst.name).unlink(missing_ok=True)
+    if r.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise EncodeError(f"joining segments failed: {r.stderr.strip()[-2000:]}")
+    tmp.replace(job.output)

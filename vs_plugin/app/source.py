@@ -1,0 +1,65 @@
+"""Open inputs: video files with vapoursynth-bestsource, image sequences with OpenCV."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import cv2
+import numpy as np
+import vapoursynth as vs
+
+from ..errors import SteadyscaleError
+
+core = vs.core
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".exr")
+
+
+def image_files(path: str) -> list[Path]:
+    """Files of an image sequence: a folder of images or a glob pattern; [] otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        return sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+    if any(c in path for c in "*?["):
+        return sorted(Path(q) for q in glob.glob(path) if Path(q).suffix.lower() in IMAGE_SUFFIXES)
+    return []
+
+
+def image_sequence(files: list[Path], fpsnum: int = 24, fpsden: int = 1) -> vs.VideoNode:
+    """An RGBS clip reading one image per frame on demand (8/16-bit files scaled to [0, 1])."""
+    first = cv2.imread(str(files[0]), cv2.IMREAD_UNCHANGED)
+    if first is None:
+        raise SteadyscaleError("source", f"cannot read image {files[0]}")
+    h, w = first.shape[:2]
+    blank = core.std.BlankClip(width=w, height=h, format=vs.RGBS, length=len(files), fpsnum=fpsnum, fpsden=fpsden)
+
+    def load(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        img = cv2.imread(str(files[n]), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+        if img is None or img.shape[:2] != (h, w):
+            raise vs.Error(f"steadyscale.source: cannot read {files[n]} as a {w}x{h} image")
+        scale = 65535.0 if img.dtype == np.uint16 else (1.0 if img.dtype == np.float32 else 255.0)
+        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / scale
+        fout = f.copy()
+        for p in range(3):
+            np.copyto(np.asarray(fout[p]), rgb[..., p])
+        return fout
+
+    clip = core.std.ModifyFrame(blank, blank, load)
+    return core.std.SetFrameProps(clip, _Matrix=0, _Range=1, _Primaries=1, _Transfer=13)
+
+
+def open_source(path: str) -> vs.VideoNode:
+    """A clip for ``path``: a video file (bestsource, frame-accurate, honours MP4 edit lists)
+    or an image sequence (folder or glob)."""
+    files = image_files(path)
+    if files:
+        return image_sequence(files)
+    if not Path(path).is_file():
+        raise SteadyscaleError("source", f"input not found: {path}")
+    if not hasattr(core, "bs"):
+        raise SteadyscaleError("source", "opening video files needs vapoursynth-bestsource "
+                                         "(pip install vapoursynth-bestsource)")
+    try:
+        return core.bs.VideoSource(str(path), cachemode=0)
+    except vs.Error as e:
+        raise SteadyscaleError("source", f"cannot open {path}: {e}") from None

@@ -1,0 +1,19 @@
+"""Descriptor of the encode step (CLI options and the ``[encode]`` table of presets)."""
+
+from __future__ import annotations
+
+from .descriptor import ClipSpec, Effect, Param
+from .registry import register
+
+ENCODE = register(Effect(
+    identifier="steadyscale.encode", label="Encode", version="1.0",
+    doc="Encode the output with ffmpeg (frames piped as y4m); written under a temporary name.",
+    clips=(ClipSpec("clip", "clip to encode"),),
+    params=(
+        Param("encoder", "choice", "libx265", "video encoder", choices=("libx265", "libx264", "ffv1", "prores")),
+        Param("crf", "float", 18.0, "constant rate factor (x264/x265)", min=0, max=51),
+        Param("bits", "int", 10, "output bit depth (8 or 10; ffv1/prores may use 16)", min=8, max=16),
+        Param("encoder_args", "str", "", "extra ffmpeg output arguments, e.g. '-preset slow'"),
+        Param("segment_frames", "int", 240, "frames per segment for --resume", min=1, max=100000),
+    ),
+))
