@@ -39,7 +39,7 @@ def validate(net: FlowVSR, val: list, device: str) -> dict:
     with torch.inference_mode():
         for centre, w, c, target in val:
             centre, w, c, target = (t[None].to(device) for t in (centre, w, c, target))
-            multi.append(psnr(net(centre, w, c), target))
+            multi.append(psnr(net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target))
             single.append(psnr(net(centre, None, None), target))
     net.train()
     return {"val_psnr": float(np.mean(multi)), "val_psnr_single": float(np.mean(single))}
@@ -61,6 +61,8 @@ def main() -> None:
     ap.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic", "mixed"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
+    ap.add_argument("--dataset", default="video", choices=["video", "faces"],
+                    help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--report-every", type=int, default=200)
@@ -79,11 +81,16 @@ def main() -> None:
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
-    train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
-                     args.degradation, seed=args.seed, flow_preset=args.flow_preset)
-    valset = VSRClips(Sources.scan(args.data, "val"), args.scale, args.frames, 64,
-                      args.degradation, seed=10_000 + args.seed, drop_neighbours=0.0,
-                      video_fraction=0.5, flow_preset=args.flow_preset)
+    if args.dataset == "faces":
+        from vs_plugin.training.face_data import FaceCrops, split_faces
+        train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, scale=args.scale)
+        valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, scale=args.scale)
+    else:
+        train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
+                         args.degradation, seed=args.seed, flow_preset=args.flow_preset)
+        valset = VSRClips(Sources.scan(args.data, "val"), args.scale, args.frames, 64,
+                          args.degradation, seed=10_000 + args.seed, drop_neighbours=0.0,
+                          video_fraction=0.5, flow_preset=args.flow_preset)
     val = [valset[i] for i in range(args.val_samples)]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
@@ -101,7 +108,7 @@ def main() -> None:
             g["lr"] = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
         batch = [train[it * args.batch + j] for j in range(args.batch)]
         centre, w, c, target = (torch.stack(t).to(args.device) for t in zip(*batch))
-        loss = F.l1_loss(net(centre, w, c), target)
+        loss = F.l1_loss(net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
