@@ -109,13 +109,15 @@ class Window:
 
     ``frames[clip][i]`` is the float32 array of window position ``i`` (offset ``i - r``), RGB
     ``(H, W, 3)`` in [0, 1]; ``valid[clip][i]`` is False where that frame lies across a scene cut
-    from ``n``. ``props`` are the centre frame's props of the first clip (read-only).
+    from ``n``. ``props`` are the centre frame's props of the first clip (read-only);
+    ``all_props[clip][i]`` the props of every window frame (for effects that read props).
     """
 
     n: int
     frames: dict[str, list[np.ndarray]]
     valid: dict[str, list[bool]]
     props: Mapping[str, Any] = field(default_factory=dict)
+    all_props: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,14 @@ def write_frame(fout: vs.VideoFrame, arr: np.ndarray) -> None:
 def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNode],
                 out_width: int, out_height: int, out_format: int = vs.RGBS,
                 render: Callable[[Window], np.ndarray] | None = None,
-                image_clips: tuple[str, ...] | None = None) -> vs.VideoNode:
+                image_clips: tuple[str, ...] | None = None,
+                props_clips: tuple[str, ...] = ()) -> vs.VideoNode:
     """A node rendering ``effect`` with ``params`` over float ``clips`` (one per ClipSpec).
 
     The first ClipSpec is the main clip: its length and props carry to the output, and its
     scene-change props decide which window positions are across a cut. Float RGB image clips
     are clamped to [0, 1] before the render (``image_clips``, default: the RGB ones).
+    ``props_clips``: clips whose window frames' props the render needs (``Window.all_props``).
     """
     main = effect.clips[0].name
     base = clips[main]
@@ -68,7 +70,7 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
     blank = core.std.BlankClip(base, width=out_width, height=out_height, format=out_format, keep=True)
 
     def select(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
-        frames, valid = {}, {}
+        frames, valid, all_props = {}, {}, {}
         main_props = [f[1 + i].props for i in range(main_hi - main_lo + 1)]
         across = cut_between(main_props, -main_lo)
         for name, first, count in layout:
@@ -77,9 +79,11 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
                 arrs = [np.clip(a, 0.0, 1.0, out=a) for a in arrs]
             lo = windows[name][0]
             frames[name] = arrs
+            if name in props_clips:
+                all_props[name] = [dict(f[first + i].props) for i in range(count)]
             valid[name] = [not across[(lo + i) - main_lo] for i in range(count)]
         centre = f[1 - main_lo]
-        out = render(Window(n=n, frames=frames, valid=valid, props=dict(centre.props)))
+        out = render(Window(n=n, frames=frames, valid=valid, props=dict(centre.props), all_props=all_props))
         fout = f[0].copy()
         write_frame(fout, out)
         props = fout.props

@@ -181,3 +181,19 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     return TorchSR(desc.model, int(desc.scale), f"{desc.architecture.name} x{desc.scale} ({Path(path).name})",
                    multi_frame=False, device=device, precision=precision, fp16=bool(desc.supports_half),
                    bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32)
+
+
+def face_backend(path: str | Path, device="auto", precision="auto") -> TorchSR:
+    """A user face model file through spandrel (GFPGAN, CodeFormer, RestoreFormer need
+    spandrel-extra-arches): fp32 or bf16 only, never fp16; or any RGB SR model."""
+    desc = load_model_file(path)
+    arch = desc.architecture.name
+    face_arches = ("GFPGAN", "CodeFormer", "RestoreFormer")
+    if desc.input_channels != 3 or desc.output_channels != 3:
+        raise ValueError(f"{Path(path).name} is not an RGB face or SR model ({arch})")
+    if arch in face_arches and precision == "fp16":
+        raise ValueError(f"{arch} breaks in fp16; use precision 'bf16' or 'fp32'")
+    prec = "fp32" if precision == "auto" else precision
+    return TorchSR(desc.model, int(desc.scale), f"{arch} ({Path(path).name})", multi_frame=False,
+                   device=device, precision=prec, fp16=False, bf16=bool(desc.supports_bfloat16),
+                   size_multiple=max(1, int(getattr(desc.size_requirements, "multiple_of", 1) or 1)))

@@ -1,0 +1,1 @@
+"""Faces as their own layer: detection, tracking, alignment, compositing (pure arrays)."""
