@@ -24,8 +24,13 @@ def frame_hash(f: vs.VideoFrame, props: bool = True) -> str:
         h.update(np.ascontiguousarray(np.asarray(f[p])).tobytes())
     if props:
         for k in sorted(f.props.keys()):
-            if k not in IGNORED_PROPS:
-                h.update(f"{k}={f.props[k]!r}".encode())
+            if k in IGNORED_PROPS:
+                continue
+            v = f.props[k]
+            if isinstance(v, vs.VideoFrame):  # e.g. _Alpha: hash its pixels, not its address
+                h.update(f"{k}=frame:{frame_hash(v)}".encode())
+            else:
+                h.update(f"{k}={v!r}".encode())
     return h.hexdigest()
 
 

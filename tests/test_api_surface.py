@@ -11,6 +11,10 @@ import vs_plugin
 ROOT = Path(__file__).resolve().parents[1]
 
 EXPECTED = {
+    "upscale": ["clip", "width", "height", "fit", "model", "radius", "stability", "device", "precision", "tile"],
+    "flow": ["clip", "radius", "preset"],
+    "face_layer": ["src", "up", "model", "strength", "stability", "detector", "output"],
+    "detect_faces": ["clip", "detector", "min_score"],
     "resize_to": ["clip", "width", "height", "fit", "kernel", "size", "format"],
     "scene_changes": ["clip", "threshold", "ratio", "min_diff", "force"],
 }

@@ -118,7 +118,7 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
 
     h = up.height * (2 if mode == "layer" else 1)
     node = effect_node(FACE_LAYER, p, {"clip": src_rgb, "up": up_rgb}, up.width, h, render=render,
-                       props_clips=("clip",))
+                       props_clips=("clip",), image_clips=("clip",))  # `up` passes untouched outside faces
     if mode in ("composite", "debug"):
         return from_rgbs(node, up.format, up_spec, up_spec)
     alpha = core.std.ShufflePlanes(core.std.Crop(node, top=up.height) if mode == "layer" else node, 0, vs.GRAY)

@@ -130,7 +130,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         layer[y0:y1, x0:x1] = np.where(new_alpha > 0, (lay * al * (1 - a_b) + np.clip(face_b, 0, 1) * a_b)
                                        / np.maximum(new_alpha, 1e-6), 0)
         alpha_all[y0:y1, x0:x1] = new_alpha[..., 0]
-    res = {"composite": np.clip(out, 0, 1), "layer": layer, "alpha": alpha_all, "tracks": info}
+    res = {"composite": out, "layer": layer, "alpha": alpha_all, "tracks": info}
     if want_debug:
         res["debug"] = draw_debug(up, dets[centre] or [], info, sx, sy)
     return res

@@ -1,0 +1,138 @@
+"""detect_faces() and face_layer(): props, determinism, compositing, fallbacks, bad files."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+import vapoursynth as vs
+from clips import from_arrays
+from determinism import assert_deterministic
+from faces_clip import two_faces
+
+import vs_plugin
+from vs_plugin.core.face import detect as detect_mod
+from vs_plugin.core.face.align import TEMPLATE_512, similarity, template
+from vs_plugin.host.arrays import frame_to_array
+
+core = vs.core
+
+
+class SharpenSR:
+    """Deterministic stand-in restorer: Lanczos x2 plus a strong unsharp mask (changes faces)."""
+
+    frames, scale, name = 1, 2, "sharpen"
+
+    def __call__(self, crop, warped=(), conf=()):
+        h, w = crop.shape[:2]
+        up = cv2.resize(crop, (2 * w, 2 * h), interpolation=cv2.INTER_LANCZOS4)
+        return np.clip(up + 1.5 * (up - cv2.GaussianBlur(up, (0, 0), 1.5)), 0, 1)
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return two_faces(8, 320, 180)
+
+
+def test_similarity_recovers_a_known_transform():
+    ang, s, t = 0.3, 0.7, np.array([12.0, -5.0])
+    rot = s * np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
+    src = TEMPLATE_512
+    dst = src @ rot.T + t
+    m = similarity(src, dst)
+    np.testing.assert_allclose(m[:, :2], rot, atol=1e-9)
+    np.testing.assert_allclose(m[:, 2], t, atol=1e-9)
+    np.testing.assert_allclose(template(512), TEMPLATE_512, atol=1e-9)
+
+
+def test_detect_faces_writes_props_and_is_deterministic(clip):
+    d = vs_plugin.detect_faces(from_arrays(clip))
+    counts = [d.get_frame(n).props["SteadyscaleFaceCount"] for n in range(8)]
+    assert counts[0] >= 1 and counts[-1] == 2
+    p = d.get_frame(7).props
+    assert len(p["SteadyscaleFaceLandmarks"]) == 20 and len(p["SteadyscaleFaceBoxes"]) == 8
+    assert_deterministic(lambda: vs_plugin.detect_faces(from_arrays(clip)))
+
+
+def _layer(clip, output="composite", **kw):
+    src = from_arrays(clip)
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos")
+    return vs_plugin.face_layer(src, up, model=SharpenSR(), output=output, **kw), up
+
+
+@pytest.mark.parametrize("output", ["composite", "layer", "mask", "debug"])
+def test_face_layer_is_deterministic_in_every_mode(clip, output):
+    assert_deterministic(lambda: _layer(clip[:5], output)[0])
+
+
+def test_two_moving_faces_composite_without_seams_or_jumps(clip):
+    out, up = _layer(clip, "composite")
+    mask, _ = _layer(clip, "mask")
+    centroids = []
+    for n in range(8):
+        o, u = frame_to_array(out.get_frame(n)), frame_to_array(up.get_frame(n))
+        a = frame_to_array(mask.get_frame(n))[..., 0]
+        diff = np.abs(o - u).max(-1)
+        assert diff[a == 0].max() == 0  # outside the mask nothing changes, bit for bit
+        assert diff[a > 0.5].mean() > 0.004  # inside it the restored face is really pasted
+        # no seam: the change grows smoothly with alpha (no step at the mask edge)
+        ring = (a > 1e-4) & (a < 0.05)
+        assert diff[ring].max() < 0.06
+        # face A (right half) alpha centroid
+        ys, xs = np.nonzero(a[:, 320:] > 0.3)
+        centroids.append((xs.mean() + 320, ys.mean()))
+    c = np.array(centroids)
+    accel = np.abs(c[2:] - 2 * c[1:-1] + c[:-2]).max()
+    assert accel < 1.5, c  # face A moves at constant speed: its paste must not jump
+    # the entering face fades in instead of popping
+    left = [frame_to_array(mask.get_frame(n))[:, :200, 0].max() for n in range(8)]
+    assert max(np.diff(left)) <= 0.8 * 0.6 + 1e-6, left
+
+
+def test_haar_fallback_runs_and_warns(clip, monkeypatch, caplog):
+    monkeypatch.setattr(detect_mod, "find_yunet", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="steadyscale.faces"):
+        d = vs_plugin.detect_faces(from_arrays(clip))
+    assert any("falling back to Haar" in r.getMessage() for r in caplog.records)
+    assert d.get_frame(0).props["SteadyscaleFaceDetector"] == "haar"
+    assert sum(d.get_frame(n).props["SteadyscaleFaceCount"] for n in range(8)) >= 4
+    with pytest.raises(vs.Error, match=r"^steadyscale\.detect_faces: the YuNet model file was not found"):
+        vs_plugin.detect_faces(from_arrays(clip), detector="yunet")
+
+
+def test_not_a_face_model_gives_a_clear_error(clip, tmp_path):
+    bad = tmp_path / "notes.pth"
+    bad.write_bytes(b"this is not a model")
+    src = from_arrays(clip)
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos")
+    with pytest.raises(vs.Error, match=r"^steadyscale\.face_layer: model '.*notes\.pth': cannot load notes\.pth"):
+        vs_plugin.face_layer(src, up, model=str(bad))
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+        return (os.system, ("touch /tmp/steadyscale_pwned",))
+
+
+def test_a_pickled_payload_is_refused(tmp_path):
+    import os
+    evil = tmp_path / "evil.pth"
+    evil.write_bytes(pickle.dumps({"params": _Payload()}))
+    if os.path.exists("/tmp/steadyscale_pwned"):
+        os.remove("/tmp/steadyscale_pwned")
+    src = core.std.BlankClip(width=64, height=48, format=vs.RGB24, length=1)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: model '.*evil\.pth': cannot load evil\.pth"):
+        vs_plugin.upscale(src, 128, 96, model=str(evil))
+    assert not os.path.exists("/tmp/steadyscale_pwned")
+
+
+def test_face_layer_errors(clip):
+    src = from_arrays(clip)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.face_layer: up \(640x640\) is not src \(320x180\) scaled"):
+        vs_plugin.face_layer(src, core.std.BlankClip(src, width=640, height=640), model=SharpenSR())
+    with pytest.raises(vs.Error, match=r"^steadyscale\.face_layer: output must be one of 'composite'"):
+        vs_plugin.face_layer(src, src, model=SharpenSR(), output="alpha")
