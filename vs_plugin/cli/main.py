@@ -22,7 +22,7 @@ class OneLineErrors(argparse.ArgumentParser):
                      f"(see '{self.prog} --help')\n".replace("  ", " "))
 
 
-def _progress(label: str):
+def _progress(label: str, unit: str = "frame"):
     """A progress bar on stderr (tqdm) fed by VapourSynth's (done, total) callbacks."""
     from tqdm import tqdm
     bar = None
@@ -30,11 +30,11 @@ def _progress(label: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=label, unit="frame", file=sys.stderr, dynamic_ncols=True,
-                       smoothing=0.1)
+            bar = tqdm(total=total or None, desc=label, unit=unit, unit_scale=unit == "B", file=sys.stderr,
+                       dynamic_ncols=True, smoothing=0.1)
         bar.n = done
         bar.refresh()
-        if done >= total:
+        if total and done >= total:
             bar.close()
 
     return update
@@ -156,22 +156,46 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from ..models import manager
     from ..models.registry import builtin_models
 
     models = builtin_models()
     if args.action == "list":
-        if not models:
-            print("no built-in models shipped (models/MODELS.toml)")
+        print("built-in (models/MODELS.toml):")
         for d in models.values():
-            print(f"{d.name:14s} x{d.scale}  {d.frames} frames  {d.parameters:>7d} params  {d.purpose}  {d.file}")
+            print(f"  {d.name:16s} x{d.scale}  {d.frames} frame(s)  {d.parameters:>7d} params  {d.purpose}  {d.file}")
+        store = manager.store_dir()
+        print(f"user store ({store}):")
+        for file, meta in sorted(manager.read_index(store).items()):
+            print(f"  {file:32s} sha256 {meta['sha256'][:12]}...  {meta.get('kind', meta.get('purpose', ''))}")
+        print("catalogue (steadyscale models fetch NAME):")
+        for e in manager.CATALOGUE.values():
+            have = "fetched" if (store / e.file).exists() else "not fetched"
+            print(f"  {e.name:16s} {e.file}  [{e.licence}] {e.purpose} ({have})")
         return 0
     if args.action == "info":
-        if args.name not in models:
-            raise ValueError(f"unknown model {args.name!r}; known: {', '.join(models) or '(none)'}")
-        for k, v in models[args.name].__dict__.items():
-            print(f"{k:14s} {v}")
+        if args.name in models:
+            for k, v in models[args.name].__dict__.items():
+                print(f"{k:14s} {v}")
+            return 0
+        if args.name in manager.CATALOGUE:
+            for k, v in manager.CATALOGUE[args.name].__dict__.items():
+                print(f"{k:10s} {v}")
+            return 0
+        raise ValueError(f"unknown model {args.name!r}; built-in: {', '.join(models) or '(none)'}; "
+                         f"catalogue: {', '.join(manager.CATALOGUE)}")
+    if not args.name:
+        raise ValueError(f"models {args.action}: give a name, URL or file")
+    if args.action == "fetch":
+        try:
+            path = manager.fetch(args.name, args.sha256, progress=_progress("download", "B"))
+        except manager.DownloadError as e:
+            raise ValueError(str(e)) from None
+        print(f"steadyscale: fetched {path}", file=sys.stderr)
         return 0
-    raise ValueError(f"models {args.action}: not available in this version yet")
+    path = manager.add(args.name)
+    print(f"steadyscale: added {path}", file=sys.stderr)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -218,9 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("name", nargs="?")
     pr.set_defaults(func=cmd_presets)
 
-    mo = sub.add_parser("models", help="list the built-in models or show one")
-    mo.add_argument("action", choices=["list", "info"])
-    mo.add_argument("name", nargs="?")
+    mo = sub.add_parser("models", help="list, inspect, fetch or add models",
+                        description="Built-in models ship with steadyscale; user models live in "
+                                    "$STEADYSCALE_MODELS or the user cache folder. 'fetch' downloads a "
+                                    "catalogue entry (or a URL with --sha256) atomically and verified; "
+                                    "'add' checks a local .pth/.safetensors/.onnx file and copies it in.")
+    mo.add_argument("action", choices=["list", "info", "fetch", "add"])
+    mo.add_argument("name", nargs="?", help="model name, URL (fetch) or file (add)")
+    mo.add_argument("--sha256", help="expected sha256 when fetching a URL")
     mo.set_defaults(func=cmd_models)
 
     demo = sub.add_parser("demo", help="make a sample clip, upscale it to UHD, encode it, compare",

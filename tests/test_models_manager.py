@@ -1,0 +1,99 @@
+"""Model manager downloads against a local HTTP server on 127.0.0.1: atomic and verified."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from vs_plugin.models import manager
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        if self.path == "/model.bin":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD)
+        elif self.path == "/broken.bin":  # promises 1 MiB, sends 100 KiB, hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD[:100_000])
+            self.wfile.flush()
+            self.connection.close()
+        else:
+            self.send_error(404)
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEADYSCALE_MODELS", str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+GOOD = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+def test_good_download_is_kept_and_indexed(server, store):
+    path = manager.fetch(f"{server}/model.bin", GOOD)
+    assert path == store / "model.bin" and path.read_bytes() == PAYLOAD
+    assert manager.read_index(store)["model.bin"]["sha256"] == GOOD
+    assert [p.name for p in store.iterdir()] == sorted(["model.bin", "index.json"]) or \
+        sorted(p.name for p in store.iterdir()) == ["index.json", "model.bin"]
+
+
+def test_wrong_checksum_keeps_nothing(server, store):
+    with pytest.raises(manager.DownloadError, match="checksum mismatch"):
+        manager.fetch(f"{server}/model.bin", "0" * 64)
+    assert not any(store.glob("*model.bin*"))
+
+
+def test_interrupted_transfer_keeps_nothing(server, store):
+    with pytest.raises(manager.DownloadError):
+        manager.fetch(f"{server}/broken.bin", GOOD)
+    assert not any(store.glob("*broken.bin*"))
+
+
+def test_url_without_checksum_is_refused(server, store):
+    with pytest.raises(manager.DownloadError, match="needs --sha256"):
+        manager.fetch(f"{server}/model.bin")
+
+
+def test_cli_fetch_and_list(server, store):
+    exe = str(Path(sys.executable).parent / "steadyscale")
+    r = subprocess.run([exe, "models", "fetch", f"{server}/model.bin", "--sha256", "1" * 64],
+                       capture_output=True, text=True, env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("steadyscale: checksum mismatch")
+    r = subprocess.run([exe, "models", "list"], capture_output=True, text=True,
+                       env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
+    assert r.returncode == 0 and "catalogue" in r.stdout and "yunet" in r.stdout
+
+
+def test_add_refuses_a_file_that_is_not_a_model(tmp_path, store):
+    bad = tmp_path / "x.safetensors"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="cannot load x.safetensors"):
+        manager.add(bad)
+    assert not store.exists() or not any(store.iterdir())
