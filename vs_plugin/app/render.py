@@ -41,6 +41,7 @@ class RenderJob:
     end: int | None = None
     resume: bool = False
     max_segments: int | None = None
+    faces: dict | None = None  # face_layer() values, or None for no face layer
 
 
 def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
@@ -72,6 +73,9 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     src = open_source(job.input)
     params = dict(job.upscale)
     out = upscale(src, **params)
+    if job.faces is not None:
+        from ..host.face import face_layer
+        out = face_layer(src, out, **job.faces)
     fmt = output_format(out, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
     if out.format.id != fmt:
         out = core.resize.Point(out, format=fmt, dither_type="none")

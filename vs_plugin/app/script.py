@@ -37,11 +37,20 @@ out = vs_plugin.upscale(
 {args}
 )
 
+{_faces(job)}
 # The range is cut after the graph, so the first and last frames keep their real neighbours.
 out = out[{job.start}:{end}]
 out = core.resize.Point(out, format=output_format(out, {enc!r}, {bits}), dither_type="none")
 out.set_output()
 '''
+
+
+def _faces(job: RenderJob) -> str:
+    if job.faces is None:
+        return "# Faces as their own layer: uncomment to restore and stabilise faces over the upscale.\n" \
+               "# out = vs_plugin.face_layer(src, out, strength=0.8, stability=0.7)\n"
+    args = ", ".join(f"{k}={v!r}" for k, v in job.faces.items())
+    return f"out = vs_plugin.face_layer(src, out{', ' + args if args else ''})  # faces as their own layer\n"
 
 
 def write_vpy(job: RenderJob, path: Path) -> Path:

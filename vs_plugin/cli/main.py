@@ -99,11 +99,19 @@ def _job(args: argparse.Namespace):
         enc["segment_frames"] = args.segment_frames
     up = {k: v for k, v in UPSCALE.validate(up).items() if k in up}
     enc = ENCODE.validate(enc)
-    if args.faces:
-        raise ValueError("--faces: the face layer is not available in this version yet")
+    faces = None
+    if args.faces or (args.faces is None and "faces" in preset.tables):
+        from ..effects.face import FACE_LAYER
+        faces = dict(preset.tables.get("faces", {}))
+        if "device" in up:
+            faces.setdefault("device", up["device"])
+        faces = {k: v for k, v in FACE_LAYER.validate(faces).items() if k in faces}
+        if up.get("fit", "contain") not in ("contain", "stretch"):
+            raise ValueError("--faces needs --fit contain or stretch (the face layer maps the source "
+                             "onto the upscale without crop or padding)")
     return RenderJob(input=args.input, output=Path(args.output), upscale=up, encode=enc,
                      start=args.start, end=args.end, resume=getattr(args, "resume", False),
-                     max_segments=getattr(args, "max_segments", None))
+                     max_segments=getattr(args, "max_segments", None), faces=faces)
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ FACE_LAYER = register(Effect(
         Param("radius", "int", 3, "frames on each side used for tracking and smoothing", min=1, max=8),
         Param("min_eye", "float", 6.0, "skip faces whose eye distance (source pixels) is smaller", min=1.0, max=200.0),
         Param("device", "str", "auto", "'auto', 'cpu', 'cuda' or 'cuda:N'"),
+        Param("fidelity", "float", 0.5, "CodeFormer fidelity weight (0 = quality, 1 = fidelity)", min=0.0, max=1.0),
     ),
 ))
 

@@ -56,7 +56,7 @@ def detect_faces(clip: vs.VideoNode, detector: str = "auto", min_score: float = 
     return core.std.ModifyFrame(clip, [clip, rgb], mark)
 
 
-def _restorer(func: str, model, device: str):
+def _restorer(func: str, model, device: str, fidelity: float = 0.5):
     if not isinstance(model, str):
         if hasattr(model, "scale") and callable(model):
             return model
@@ -67,14 +67,15 @@ def _restorer(func: str, model, device: str):
             if not faces:
                 raise fail(func, "model='builtin' but no built-in face model is shipped in models/")
             return backends.builtin_backend(faces[0], device)
-        return backends.face_backend(model, device)
+        return backends.face_backend(model, device, fidelity=fidelity)
     except ValueError as e:
         raise fail(func, f"model {model!r}: {e}") from None
 
 
 def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: float = 0.8,
                stability: float = 0.7, detector: str = "auto", output: str = "composite",
-               radius: int = 3, min_eye: float = 6.0, device: str = "auto") -> vs.VideoNode:
+               radius: int = 3, min_eye: float = 6.0, device: str = "auto",
+               fidelity: float = 0.5) -> vs.VideoNode:
     """Restore faces of ``src`` as their own layer and composite them over ``up``.
 
     ``up`` must show the same frames as ``src``, scaled without cropping or padding (e.g.
@@ -89,14 +90,14 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
     with as_vs_errors():
         p = FACE_LAYER.validate(dict(model=model if isinstance(model, str) else "object", strength=strength,
                                      stability=stability, detector=detector, output=output, radius=radius,
-                                     min_eye=min_eye, device=device))
+                                     min_eye=min_eye, device=device, fidelity=fidelity))
     if src.num_frames != up.num_frames:
         raise fail(func, f"up has {up.num_frames} frames, src has {src.num_frames}; they must match")
     sx, sy = up.width / src.width, up.height / src.height
     if abs(sx - sy) > 0.02 * max(sx, sy):
         raise fail(func, f"up ({up.width}x{up.height}) is not src ({src.width}x{src.height}) scaled without "
                          "cropping or padding; upscale with fit='contain' or 'stretch' for the face layer")
-    restorer = _restorer(func, model, p["device"])
+    restorer = _restorer(func, model, p["device"], p["fidelity"])
     marked = src if P_COUNT in src.get_frame(0).props else detect_faces(src, p["detector"])
     src_rgb = scene_changes(to_rgbs(marked, colour_props.resolve(marked, func)))
     up_spec = colour_props.resolve(up, func)

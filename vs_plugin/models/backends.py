@@ -183,9 +183,34 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
                    bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32)
 
 
-def face_backend(path: str | Path, device="auto", precision="auto") -> TorchSR:
-    """A user face model file through spandrel (GFPGAN, CodeFormer, RestoreFormer need
-    spandrel-extra-arches): fp32 or bf16 only, never fp16; or any RGB SR model."""
+class FaceCall(torch.nn.Module):
+    """Calls a face restorer the way it was trained: [-1, 1] in and out for GFPGAN and
+    CodeFormer, GFPGAN's noise injection off (no fresh texture per frame), CodeFormer's fidelity
+    weight fixed; other architectures through spandrel's own call."""
+
+    def __init__(self, desc, fidelity: float = 0.5):
+        super().__init__()
+        self.model, self.arch, self.fidelity = desc.model, desc.architecture.name, fidelity
+        self.desc = desc
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.arch == "GFPGAN":
+            return (self.model(x * 2 - 1, return_rgb=False, randomize_noise=False)[0] + 1) / 2
+        if self.arch == "CodeFormer":
+            return (self.model(x * 2 - 1, weight=self.fidelity, adain=True)[0] + 1) / 2
+        return self.desc(x)
+
+
+def face_backend(path: str | Path, device="auto", precision="auto", fidelity: float = 0.5) -> TorchSR:
+    """A user face model file through spandrel (CodeFormer needs spandrel-extra-arches):
+    GFPGAN/CodeFormer/RestoreFormer run in fp32 or bf16, never fp16; any RGB SR model works too."""
+    if flowvsr_file(path) is not None:
+        return spandrel_backend(path, device, precision)
+    try:
+        import spandrel_extra_arches
+        spandrel_extra_arches.install(ignore_duplicates=True)
+    except ImportError:
+        pass
     desc = load_model_file(path)
     arch = desc.architecture.name
     face_arches = ("GFPGAN", "CodeFormer", "RestoreFormer")
@@ -194,6 +219,7 @@ def face_backend(path: str | Path, device="auto", precision="auto") -> TorchSR:
     if arch in face_arches and precision == "fp16":
         raise ValueError(f"{arch} breaks in fp16; use precision 'bf16' or 'fp32'")
     prec = "fp32" if precision == "auto" else precision
-    return TorchSR(desc.model, int(desc.scale), f"{arch} ({Path(path).name})", multi_frame=False,
+    module = FaceCall(desc, fidelity) if arch in face_arches else desc.model
+    return TorchSR(module, int(desc.scale), f"{arch} ({Path(path).name})", multi_frame=False,
                    device=device, precision=prec, fp16=False, bf16=bool(desc.supports_bfloat16),
                    size_multiple=max(1, int(getattr(desc.size_requirements, "multiple_of", 1) or 1)))
