@@ -206,6 +206,25 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from ..app.bench import bench, machine
+
+    print(f"# {machine(args.device)}")
+    print(f"{'input':>10s} {'lanczos':>8s} {'flow':>7s} {'model':>7s} {'fusion':>7s} {'total':>7s} {'fps':>6s}")
+    rows = []
+    for size in args.sizes.split(","):
+        w, h = (int(v) for v in size.lower().split("x"))
+        r = bench(w, h, args.frames, args.model, args.device)
+        rows.append(r)
+        print(f"{r['input']:>10s} {r['lanczos_s']:8.3f} {r['flow_s']:7.3f} {r['model_perframe_s']:7.3f} "
+              f"{r['fusion_s']:7.3f} {r['full_s']:7.3f} {r['fps']:6.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(args.device), "results": rows}, indent=1))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..app.demo import run_demo
 
@@ -259,6 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("name", nargs="?", help="model name, URL (fetch) or file (add)")
     mo.add_argument("--sha256", help="expected sha256 when fetching a URL")
     mo.set_defaults(func=cmd_models)
+
+    be = sub.add_parser("bench", help="measure upscale() speed by stage (seconds per frame)",
+                        description="Time Lanczos, the flow node, the model per frame and the temporal "
+                                    "fusion for inputs going to 3840x2160 on this machine.")
+    be.add_argument("--sizes", default="960x540,1920x1080", help="input sizes (default: 960x540,1920x1080)")
+    be.add_argument("--frames", type=int, default=4, help="frames per measurement (default 4)")
+    be.add_argument("--model", default="builtin")
+    be.add_argument("--device", default="cpu")
+    be.add_argument("--json", help="also write the results as JSON")
+    be.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="make a sample clip, upscale it to UHD, encode it, compare",
                           description="Make a short sample clip (camera motion over a bundled photo), "

@@ -1,0 +1,55 @@
+"""Speed of upscale() by stage (flow, model, fusion, final resize) with Lanczos as reference.
+
+Used by ``steadyscale bench`` and ``scripts/bench_upscale.py``. Each stage is timed by building
+the graph up to that stage and rendering the same frames; results are seconds per frame.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import time
+
+import torch
+import vapoursynth as vs
+
+from ..host.arrays import clip_from_arrays
+from ..host.upscale import flow, upscale
+from .sample import camera_motion, sample_photo
+
+core = vs.core
+
+
+def render_all(clip: vs.VideoNode, frames: int) -> float:
+    t0 = time.perf_counter()
+    for n in range(frames):
+        clip.get_frame(n)
+    return (time.perf_counter() - t0) / frames
+
+
+def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu") -> dict:
+    """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160."""
+    src = core.resize.Bicubic(clip_from_arrays(camera_motion(sample_photo(), frames + 4, w, h)),
+                              format=vs.YUV420P8, matrix_s="709")
+    src = core.std.SetFrameProps(src, _Matrix=1, _Primaries=1, _Transfer=1, _Range=0)
+    res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames}
+    lz = upscale(src, model="lanczos")
+    lz.get_frame(0)
+    res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
+    flow(src, radius=2).get_frame(0)
+    res["flow_s"] = render_all(flow(src, radius=2), frames)
+    variants = {"model_single_s": dict(radius=0, stability=0.0), "model_perframe_s": dict(radius=2, stability=0.0),
+                "full_s": dict(radius=2, stability=0.5)}
+    for key, kw in variants.items():
+        upscale(src, model=model, device=device, **kw).get_frame(0)  # warm-up: load weights
+        res[key] = render_all(upscale(src, model=model, device=device, **kw), frames)
+    res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
+    res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
+    res["fps"] = 1 / res["full_s"]
+    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return res
+
+
+def machine(device: str) -> str:
+    return (f"{platform.processor() or platform.machine()}, {core.num_threads} VapourSynth threads, "
+            f"torch {torch.__version__} on {device}")
