@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _clip_doc(c) -> str:
+    window = f", window n-{c.radius}..n+{c.radius}" if c.radius else ""
+    return f"`{c.name}` ({c.doc}{window})"
+
+
 def render() -> str:
     import vs_plugin  # noqa: F401 - registers the effects
     from vs_plugin.effects import EFFECTS
@@ -23,8 +28,7 @@ def render() -> str:
              "the same descriptors validate the VapourSynth functions, the CLI and presets.", ""]
     for eff in EFFECTS.values():
         parts += [f"## `{eff.identifier}` - {eff.label} (v{eff.version})", "", eff.doc, "",
-                  "Clips: " + ", ".join(f"`{c.name}` ({c.doc}" + (f", window n-{c.radius}..n+{c.radius}" if c.radius else "") + ")"
-                                        for c in eff.clips), "", eff.params_markdown(), ""]
+                  "Clips: " + ", ".join(_clip_doc(c) for c in eff.clips), "", eff.params_markdown(), ""]
     return "\n".join(parts)
 
 

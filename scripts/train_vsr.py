@@ -95,7 +95,8 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
     (args.out / "run.json").write_text(json.dumps({"argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
-                                                   "commit": commit, "params": sum(p.numel() for p in net.parameters())}, indent=1))
+                                                   "commit": commit,
+                                                   "params": sum(p.numel() for p in net.parameters())}, indent=1))
     t0 = time.time() - elapsed0
     log = (args.out / "log.jsonl").open("a")
     losses = []

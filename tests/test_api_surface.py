@@ -36,3 +36,12 @@ def test_no_print_in_library_code():
             if re.search(r"(^|[^\w.])print\(", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{i}")
     assert not offenders, f"print() in library code (corrupts vspipe's stdout): {offenders}"
+
+
+def test_lint_is_clean():
+    """ruff (with T201: no print outside the CLI) passes on the package, tests and scripts."""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "ruff", "check", "vs_plugin", "tests", "scripts"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -84,7 +84,8 @@ def test_url_without_checksum_is_refused(server, store):
 def test_cli_fetch_and_list(server, store):
     exe = str(Path(sys.executable).parent / "steadyscale")
     r = subprocess.run([exe, "models", "fetch", f"{server}/model.bin", "--sha256", "1" * 64],
-                       capture_output=True, text=True, env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
+                       capture_output=True, text=True,
+                       env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("steadyscale: checksum mismatch")
     r = subprocess.run([exe, "models", "list"], capture_output=True, text=True,
                        env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})

@@ -55,7 +55,8 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="'auto', 'cpu', 'cuda' or 'cuda:N'")
     g.add_argument("--tile", help="tile size WxH in input pixels, or 'auto'")
     faces = g.add_mutually_exclusive_group()
-    faces.add_argument("--faces", dest="faces", action="store_true", default=None, help="restore faces as their own layer")
+    faces.add_argument("--faces", dest="faces", action="store_true", default=None,
+                       help="restore faces as their own layer")
     faces.add_argument("--no-faces", dest="faces", action="store_false", help="do not restore faces")
     r = p.add_argument_group("range")
     r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")

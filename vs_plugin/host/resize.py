@@ -106,7 +106,7 @@ def apply_plan(clip: vs.VideoNode, plan, fmt: vs.VideoFormat, src: colour_props.
         kw.update(colour_props.zimg_in(src, in_fam))
         kw.update(colour_props.zimg_out(dst, out_fam))
     out = resize(clip, **kw)
-    l, r, t, b = plan.pad
-    if l or r or t or b:
-        out = core.std.AddBorders(out, l, r, t, b, color=black(fmt, dst))
+    left, right, top, bottom = plan.pad
+    if left or right or top or bottom:
+        out = core.std.AddBorders(out, left, right, top, bottom, color=black(fmt, dst))
     return out

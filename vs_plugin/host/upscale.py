@@ -109,8 +109,8 @@ def _auto_tile(tile, width: int, height: int):
 
 
 def _scaled_plan(plan: ResizePlan, s: float) -> ResizePlan:
-    l, t, w, h = plan.crop
-    return replace(plan, crop=(l * s, t * s, w * s, h * s))
+    left, top, w, h = plan.crop
+    return replace(plan, crop=(left * s, top * s, w * s, h * s))
 
 
 def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str = "contain",
@@ -128,7 +128,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     func = "upscale"
     check_clip(func, clip)
     with as_vs_errors():
-        p = UPSCALE.validate(dict(width=width, height=height, fit=fit, model=model if isinstance(model, str) else "object",
+        p = UPSCALE.validate(dict(width=width, height=height, fit=fit,
+                                  model=model if isinstance(model, str) else "object",
                                   radius=radius, stability=stability, device=device, precision=precision,
                                   tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format))
     fmt = resolve_format(func, clip, p["format"])
