@@ -23,6 +23,11 @@ DATA_TERMS = ("T91 and BSDS500 train/test images (research use), Vimeo-90K septu
               "(research use), all from ../shared/data/train; eval/ never seen")
 
 
+FACE_TERMS = ("CelebA aligned faces (2,000 images of 200 identities; the last 20 identities held out) and LFW "
+              "deep-funneled faces (2,500, one per person; names whose sha1 ends in 0 held out), research use, "
+              "from ../shared/data/train/faces; eval/ never seen")
+
+
 def toml_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -41,7 +46,10 @@ def main() -> None:
     ap.add_argument("--purpose", default="video-sr")
     ap.add_argument("--degradation", default="bicubic")
     ap.add_argument("--notes", default="")
+    ap.add_argument("--training-data", default=DATA_TERMS)
     args = ap.parse_args()
+    if args.purpose == "face-sr" and args.training_data == DATA_TERMS:
+        args.training_data = FACE_TERMS
     src = args.run / "model.safetensors"
     dst = ROOT / "models" / args.file
     dst.parent.mkdir(exist_ok=True)
@@ -64,7 +72,7 @@ def main() -> None:
         "frames": int(meta["frames"]),
         "parameters": params,
         "degradation": args.degradation,
-        "training_data": DATA_TERMS,
+        "training_data": args.training_data,
         "licence": "weights: MIT (this project); training data: research use only",
         "command": cmd,
         "commit": run.get("commit", ""),
