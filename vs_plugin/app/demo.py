@@ -52,7 +52,7 @@ def _crop_pair(a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, box: in
     return np.concatenate([crops[0], gap, crops[1]], axis=1)
 
 
-def run_demo(out_dir: Path, frames: int = 48, width: int = 3840, height: int = 2160,
+def run_demo(out_dir: Path, frames: int = 24, width: int = 3840, height: int = 2160,
              progress: Callable[[int, int], None] | None = None) -> dict[str, Path | str]:
     """Write ``demo_uhd.mp4`` (x265) and ``compare.png`` into ``out_dir``; return their paths."""
     out_dir = Path(out_dir)

@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "upscale it to 3840x2160 with the best available path, encode it "
                                       "with x265 and write a side-by-side comparison PNG.")
     demo.add_argument("-o", "--output", default="out/demo", help="output folder (default: out/demo)")
-    demo.add_argument("--frames", type=int, default=48, help="clip length in frames (default: 48)")
+    demo.add_argument("--frames", type=int, default=24, help="clip length in frames (default: 24, one second)")
     demo.set_defaults(func=cmd_demo)
     return ap
 

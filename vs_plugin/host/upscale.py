@@ -155,14 +155,24 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         sr = effect_node(FUSE, {"radius": r, "stability": stab}, {"sr": sr, "clip": rgb, "flow": fl},
                          sr.width, sr.height, render=fuse_render(r, s, stab), image_clips=("sr", "clip"))
     total = s
-    while total < needed - 1e-6:  # further passes: per frame, no fusion
+    while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
+        nxt = _single(_next_backend(model, needed / total, backend, p))
         prev = sr
         sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
-                         prev.width * s, prev.height * s, render=sr_render(_single(backend), 0))
-        total *= s
-        log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", s, total, needed)
+                         prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
+        total *= nxt.scale
+        log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", nxt.scale, total, needed)
     rgb_spec = replace(src, matrix=0, range=colour_props.RANGE_FULL)
     return apply_plan(sr, _scaled_plan(plan, total), fmt, rgb_spec, dst, p["kernel"])
+
+
+def _next_backend(model, remaining: float, first, p):
+    """Backend of a further pass: for the built-in family the smallest scale that suffices."""
+    if isinstance(model, str) and model == "builtin":
+        desc = registry.pick_builtin(remaining)
+        if desc is not None and desc.scale != first.scale:
+            return backends.builtin_backend(desc, p["device"], p["precision"], None)
+    return first
 
 
 class _single:
