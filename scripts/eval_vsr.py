@@ -45,6 +45,26 @@ def run_variant(lr: list[np.ndarray], variant: str, model: str) -> list[np.ndarr
     return [frame_to_array(out.get_frame(n)) for n in range(out.num_frames)]
 
 
+def image_sets(data: Path, model: str) -> dict:
+    """Set5/Set14 x4 Y-PSNR/SSIM (crop 0): Lanczos and the model on single images."""
+    out = {}
+    for name in ("set5_x4", "set14_x4"):
+        res = {"lanczos": [], "model": []}
+        for hr_path in sorted((data / "eval" / name / "HR").glob("*.png")):
+            lr_path = data / "eval" / name / "LR" / hr_path.name
+            if not lr_path.exists():
+                continue
+            hr, lr = read(hr_path), read(lr_path)
+            lz = run_variant([lr], "lanczos", model)[0]
+            md = run_variant([lr], "single", model)[0]
+            res["lanczos"].append((metrics.psnr_y(lz, hr), metrics.ssim_y(lz, hr)))
+            res["model"].append((metrics.psnr_y(md, hr), metrics.ssim_y(md, hr)))
+        out[name] = {k: {"psnr_y": float(np.mean([a for a, _ in v])), "ssim_y": float(np.mean([b for _, b in v])),
+                         "images": len(v)} for k, v in res.items()}
+        print(name, json.dumps(out[name]), file=sys.stderr)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -54,6 +74,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=0, help="limit frames per sequence (0 = all)")
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--no-temporal", action="store_true", help="skip E_warp and tOF")
+    ap.add_argument("--images", action="store_true", help="also Set5/Set14 x4 (single images)")
     args = ap.parse_args()
     vs.core.max_cache_size = 4096
     results: dict = {"command": " ".join(sys.argv), "model": args.model, "sequences": {}}
@@ -78,6 +99,8 @@ def main() -> None:
         if flows is not None:
             seq_res["gt"] = {"ewarp": metrics.warping_error(gt, flows), "tof": 0.0}
         results["sequences"][seq] = seq_res
+    if args.images:
+        results["images"] = image_sets(args.data, args.model)
     variants = args.variants.split(",") + ([] if args.no_temporal else ["gt"])
     results["mean"] = {v: {k: float(np.mean([results["sequences"][s][v][k] for s in results["sequences"]]))
                            for k in results["sequences"][next(iter(results["sequences"]))][v]}
