@@ -61,6 +61,7 @@ def main() -> None:
     ap.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic", "mixed"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
+    ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule")
     ap.add_argument("--dataset", default="video", choices=["video", "faces"],
                     help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1)")
     ap.add_argument("--device", default="cpu")
@@ -76,6 +77,9 @@ def main() -> None:
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     ckpt_path = args.out / "checkpoint.pt"
     it, elapsed0 = 0, 0.0
+    if args.init and not ckpt_path.exists():
+        from safetensors.torch import load_file
+        net.load_state_dict(load_file(str(args.init)), strict=True)
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=args.device, weights_only=True)
         net.load_state_dict(ck["model"])
