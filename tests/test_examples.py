@@ -17,13 +17,21 @@ def _y4m_frames(data: bytes) -> tuple[bytes, int]:
     return header, body.count(b"FRAME\n")
 
 
-def test_upscale_example_yields_expected_frames():
-    args = ["-a", "frames=3", "-a", "model=lanczos"]
-    r = subprocess.run([VSPIPE, *args, "-c", "y4m", str(ROOT / "docs/examples/upscale.vpy"), "-"],
-                       capture_output=True, cwd=ROOT)
-    assert r.returncode == 0, r.stderr.decode()
-    header, n = _y4m_frames(r.stdout)
-    assert b" W3840 H2160 " in header and n == 3
+def test_upscale_example_through_vspipe_into_ffmpeg(tmp_path):
+    import av
+
+    from vs_plugin.encode import find_ffmpeg
+    out = tmp_path / "out.mkv"
+    pipe = subprocess.Popen([VSPIPE, "-a", "frames=3", "-c", "y4m", str(ROOT / "docs/examples/upscale.vpy"), "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    enc = subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "yuv4mpegpipe", "-i", "-",
+                          "-c:v", "ffv1", str(out)], stdin=pipe.stdout, capture_output=True)
+    pipe.stdout.close()
+    assert pipe.wait() == 0, pipe.stderr.read().decode()
+    assert enc.returncode == 0, enc.stderr.decode()
+    with av.open(str(out)) as c:
+        frames = list(c.decode(video=0))
+    assert len(frames) == 3 and (frames[0].width, frames[0].height) == (3840, 2160)
 
 
 @pytest.mark.parametrize("name", ["upscale_faces.vpy", "custom_model.vpy", "region.vpy"])

@@ -21,7 +21,6 @@ from .scenes import scene_changes
 core = vs.core
 log = logging.getLogger("steadyscale.upscale")
 
-AUTO_TILE_PIXELS = 1920 * 1088  # input pixels per tile for tile="auto" on CPU
 
 
 def _flow_rgb(rgb: vs.VideoNode, radius: int, preset: str) -> vs.VideoNode:
@@ -99,12 +98,32 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
         raise fail(func, f"model {model!r}: {e}") from None
 
 
-def _auto_tile(tile, width: int, height: int):
+def available_memory(device: str) -> int:
+    """Free bytes on the device the model runs on (CUDA: the card, else host RAM)."""
+    import os
+
+    import torch
+    if device.startswith("cuda") or (device == "auto" and torch.cuda.is_available()):
+        try:
+            return int(torch.cuda.mem_get_info()[0])
+        except Exception:  # noqa: BLE001 - no usable CUDA after all
+            pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 4 << 30
+
+
+def _auto_tile(tile, width: int, height: int, device: str = "auto", scale: int = 4):
+    """``tile='auto'``: the whole frame if its activations fit in a quarter of the free memory,
+    else the largest square tile (multiple of 16) that does."""
     if tile != "auto":
         return tile
-    if width * height <= AUTO_TILE_PIXELS:
+    bytes_per_px = 4 * (64 * 6 + 3 * scale * scale * 4)  # generous: features + outputs + copies
+    budget = available_memory(device) // 4
+    if width * height * bytes_per_px <= budget:
         return None
-    side = int(AUTO_TILE_PIXELS ** 0.5)
+    side = max(64, int((budget / bytes_per_px) ** 0.5) // 16 * 16)
     return (min(width, side), min(height, side))
 
 
@@ -141,7 +160,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     if isinstance(model, str) and p["model"] == "lanczos":
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
-    tile_size = _auto_tile(p["tile"], clip.width, clip.height)
+    tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     backend = _backend(func, model, needed, p["device"], p["precision"], tile_size)
     r, stab = p["radius"], p["stability"]
 
