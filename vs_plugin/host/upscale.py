@@ -80,6 +80,11 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
     return core.std.ModifyFrame(blank, [blank, flow_clip], draw)
 
 
+#: built-in model families: clean bicubic (the default: matches the benchmark protocol and
+#: invents nothing on clean input) and realistic (blur, noise, compression: for real footage)
+BUILTIN_MODES = {"builtin": "bicubic", "builtin-real": "mixed"}
+
+
 def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile):
     """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
     if not isinstance(model, str):
@@ -87,11 +92,11 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
             return model
         raise fail(func, f"model must be 'builtin', 'lanczos', a model file path or an SR backend, got {model!r}")
     try:
-        if model == "builtin":
-            desc = registry.pick_builtin(scale_needed)
+        if model in BUILTIN_MODES:
+            desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[model])
             if desc is None:
-                raise fail(func, "model='builtin' but no built-in model is shipped in models/; "
-                                 "use model='lanczos' or a model file")
+                raise fail(func, f"model={model!r} but no such built-in model is shipped in models/; "
+                                 "use model='builtin', 'lanczos' or a model file")
             return backends.builtin_backend(desc, device, precision, tile)
         return backends.spandrel_backend(model, device, precision, tile)
     except ValueError as e:
@@ -187,8 +192,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
 
 def _next_backend(model, remaining: float, first, p):
     """Backend of a further pass: for the built-in family the smallest scale that suffices."""
-    if isinstance(model, str) and model == "builtin":
-        desc = registry.pick_builtin(remaining)
+    if isinstance(model, str) and model in BUILTIN_MODES:
+        desc = registry.pick_builtin(remaining, BUILTIN_MODES[model]) or registry.pick_builtin(remaining)
         if desc is not None and desc.scale != first.scale:
             return backends.builtin_backend(desc, p["device"], p["precision"], None)
     return first
