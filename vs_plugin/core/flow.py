@@ -10,6 +10,7 @@ Conventions used across the project:
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import cv2
@@ -59,9 +60,17 @@ def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET) -> np.n
     return _dis(preset).calc(ga, gb, None).astype(np.float32, copy=False)
 
 
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=8)  # bounded; lru_cache is thread-safe; read-only results
+def _grid2(h: int, w: int) -> np.ndarray:
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return gx, gy
+    g = np.stack([gx, gy], -1)
+    g.setflags(write=False)
+    return g
+
+
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    g = _grid2(h, w)
+    return g[..., 0], g[..., 1]
 
 
 def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -71,9 +80,7 @@ def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     :func:`inside_mask`).
     """
     h, w = flow.shape[:2]
-    gx, gy = _grid(h, w)
-    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(img, _grid2(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def inside_mask(flow: np.ndarray) -> np.ndarray:

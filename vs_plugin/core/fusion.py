@@ -37,46 +37,55 @@ def agreement(lr_centre: np.ndarray, lr_warped: np.ndarray, sigma: float) -> np.
     return np.exp(-((d / sigma) ** 2)).astype(np.float32)
 
 
-def fuse(sr: Sequence[np.ndarray], lr: Sequence[np.ndarray], flows: Sequence[np.ndarray | None],
-         confs: Sequence[np.ndarray | None], centre: int, scale: float, stability: float,
-         photo_sigma: float = 0.04, detail_sigma: float | None = None) -> np.ndarray:
-    """Fuse a window of upscaled frames onto frame ``centre``.
+def detail_band(img: np.ndarray, sigma: float) -> np.ndarray:
+    """The fine-detail band ``img - lowpass(img)`` (signed), computed once per frame."""
+    return img - lowpass(img, sigma)
+
+
+def default_sigma(scale: float) -> float:
+    """Coarse/fine split in output pixels: about the input's Nyquist limit."""
+    return 0.5 * scale
+
+
+def fuse(sr_centre: np.ndarray, details: Sequence[np.ndarray], lr: Sequence[np.ndarray],
+         flows: Sequence[np.ndarray | None], confs: Sequence[np.ndarray | None], centre: int,
+         scale: float, stability: float, photo_sigma: float = 0.04) -> np.ndarray:
+    """Fuse the fine-detail bands of a window of upscaled frames onto frame ``centre``.
 
     Args:
-        sr: upscaled frames ``(sH, sW, 3)`` in window order.
+        sr_centre: the upscaled frame n ``(sH, sW, 3)``.
+        details: :func:`detail_band` of every upscaled frame of the window, in window order.
         lr: the low-resolution input frames ``(H, W, 3)`` in window order.
         flows: low-resolution flow from the centre to each frame (None for the centre itself
             and for frames to skip, e.g. across a scene cut).
         confs: their confidences ``(H, W)`` in [0, 1].
         centre: index of frame n in the window.
         scale: ``sH / H``.
-        stability: 0 returns ``sr[centre]`` unchanged (bit-exact); 1 is the strongest fusion.
+        stability: 0 returns ``sr_centre`` unchanged (bit-exact); 1 is the strongest fusion.
         photo_sigma: tolerance of the photometric check (RGB mean absolute difference).
-        detail_sigma: Gaussian sigma (output pixels) separating coarse from fine detail;
-            default ``0.5 * scale``.
 
     Returns:
         ``(sH, sW, 3)`` float32 in [0, 1].
     """
-    out_c = sr[centre]
     if stability <= 0.0:
-        return out_c
-    hw = out_c.shape[:2]
-    sigma = detail_sigma if detail_sigma is not None else 0.5 * scale
+        return sr_centre
+    hw = sr_centre.shape[:2]
     w_n = neighbour_weight(stability)
-    base = lowpass(out_c, sigma)
-    num = out_c - base
-    den = np.ones(hw + (1,), np.float32)
-    for k in range(len(sr)):
+    base = sr_centre - details[centre]
+    num = details[centre].copy()
+    den_lr = np.ones(lr[centre].shape[:2], np.float32)
+    for k in range(len(details)):
         if k == centre or flows[k] is None:
             continue
         f_lr, c_lr = flows[k], confs[k]
         w_lr = c_lr * agreement(lr[centre], flowlib.backward_warp(lr[k], f_lr), photo_sigma) * w_n
         if not np.any(w_lr > 1e-3):
             continue
-        w_hr = flowlib.upscale_map(w_lr, hw)[..., None]
-        f_hr = flowlib.upscale_flow(f_lr, scale, hw)
-        detail = sr[k] - lowpass(sr[k], sigma)
-        num += w_hr * flowlib.backward_warp(detail, f_hr)
-        den += w_hr
-    return np.clip(base + num / den, 0.0, 1.0)
+        den_lr += w_lr
+        w_hr = flowlib.upscale_map(w_lr, hw)
+        warped = flowlib.backward_warp(details[k], flowlib.upscale_flow(f_lr, scale, hw))
+        num += cv2.multiply(warped, cv2.merge([w_hr, w_hr, w_hr]))
+    den = flowlib.upscale_map(den_lr, hw)  # bilinear resampling is linear: the sum of the weights
+    num /= den[..., None]
+    num += base
+    return np.clip(num, 0.0, 1.0, out=num)

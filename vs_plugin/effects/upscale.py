@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import flow as flowlib
-from ..core.fusion import fuse
+from ..core.fusion import default_sigma, detail_band, fuse
 from .descriptor import ClipSpec, Effect, Param, Window
 from .flow import FLOW_PARAMS, unpack_flows
 from .registry import register
@@ -68,17 +68,31 @@ SR = Effect(
 )
 
 
+def detail_render(scale: float):
+    """Render of the detail node: the fine-detail band of an upscaled frame (once per frame)."""
+    sigma = default_sigma(scale)
+    return lambda win: detail_band(win.frames["sr"][0], sigma)
+
+
+DETAIL = Effect(
+    identifier="steadyscale.detail", label="Detail band", version="1.0",
+    doc="Internal: upscaled frame minus its low-pass (signed), shared by every fusion window.",
+    clips=(ClipSpec("sr", "upscaled frames"),),
+    params=(),
+)
+
+
 def fuse_render(radius: int, scale: float, stability: float):
     """Render of the fusion node (see :func:`vs_plugin.core.fusion.fuse`)."""
 
     def render(win: Window) -> np.ndarray:
-        sr, lr = win.frames["sr"], win.frames["clip"]
+        lr = win.frames["clip"]
         flows = unpack_flows(win.frames["flow"][0], radius)
         f_list, c_list = [None] * (2 * radius + 1), [None] * (2 * radius + 1)
         for d, (f, c) in flows.items():
-            if win.valid["sr"][radius + d]:
+            if win.valid["detail"][radius + d]:
                 f_list[radius + d], c_list[radius + d] = f, c
-        return fuse(sr, lr, f_list, c_list, radius, scale, stability)
+        return fuse(win.frames["sr"][0], win.frames["detail"], lr, f_list, c_list, radius, scale, stability)
 
     return render
 
@@ -86,7 +100,9 @@ def fuse_render(radius: int, scale: float, stability: float):
 FUSE = Effect(
     identifier="steadyscale.fuse", label="Temporal fusion", version="1.0",
     doc="Internal: fuse the fine-detail band of the upscaled window onto frame n.",
-    clips=(ClipSpec("sr", "upscaled frames", radius="radius"), ClipSpec("clip", "RGB input", radius="radius"),
+    clips=(ClipSpec("detail", "detail bands of the upscaled frames", radius="radius"),
+           ClipSpec("sr", "the upscaled frame n"),
+           ClipSpec("clip", "RGB input", radius="radius"),
            ClipSpec("flow", "flow node")),
     params=(Param("radius", "int", 2, "window radius", min=1, max=8),
             Param("stability", "float", 0.5, "fusion strength", min=0.0, max=1.0)),

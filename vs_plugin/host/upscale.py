@@ -9,7 +9,7 @@ import vapoursynth as vs
 
 from ..core.geometry import ResizePlan, plan_resize
 from ..effects.flow import FLOW, PAIR
-from ..effects.upscale import FUSE, SR, UPSCALE, fuse_render, sr_render
+from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
 from ..models import backends, registry
 from . import props as colour_props
 from .colour import to_rgbs
@@ -176,8 +176,11 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
                      render=sr_render(backend, r))
     if stab > 0 and r > 0:
-        sr = effect_node(FUSE, {"radius": r, "stability": stab}, {"sr": sr, "clip": rgb, "flow": fl},
-                         sr.width, sr.height, render=fuse_render(r, s, stab), image_clips=("sr", "clip"))
+        detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, render=detail_render(s),
+                             image_clips=("sr",))
+        sr = effect_node(FUSE, {"radius": r, "stability": stab},
+                         {"detail": detail, "sr": sr, "clip": rgb, "flow": fl}, sr.width, sr.height,
+                         render=fuse_render(r, s, stab), image_clips=("sr", "clip"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
         nxt = _single(_next_backend(model, needed / total, backend, p))
