@@ -49,12 +49,22 @@ def test_similarity_recovers_a_known_transform():
 
 
 def test_detect_faces_writes_props_and_is_deterministic(clip):
-    d = vs_plugin.detect_faces(from_arrays(clip))
+    if detect_mod.find_yunet() is None:
+        pytest.skip("the YuNet model file is not available (../shared/data/models or $STEADYSCALE_MODELS)")
+    d = vs_plugin.detect_faces(from_arrays(clip), detector="yunet")
     counts = [d.get_frame(n).props["SteadyscaleFaceCount"] for n in range(8)]
     assert counts[0] >= 1 and counts[-1] == 2
     p = d.get_frame(7).props
     assert len(p["SteadyscaleFaceLandmarks"]) == 20 and len(p["SteadyscaleFaceBoxes"]) == 8
+    assert p["SteadyscaleFaceDetector"] == "yunet"
     assert_deterministic(lambda: vs_plugin.detect_faces(from_arrays(clip)))
+
+
+def test_detect_faces_auto_always_finds_the_faces(clip):
+    """With or without the YuNet file: the two faces of the last frame are found."""
+    d = vs_plugin.detect_faces(from_arrays(clip))
+    assert d.get_frame(0).props["SteadyscaleFaceCount"] >= 1
+    assert sum(d.get_frame(n).props["SteadyscaleFaceCount"] for n in range(8)) >= 8
 
 
 def _layer(clip, output="composite", **kw):
