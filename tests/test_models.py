@@ -22,9 +22,11 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(1 / np.mean((np.clip(a, 0, 1) - b) ** 2)))
 
 
-def test_all_three_models_are_shipped():
-    purposes = sorted((d.purpose, d.scale) for d in MODELS.values())
-    assert purposes == [("face-sr", 4), ("video-sr", 2), ("video-sr", 4)]
+def test_all_built_in_models_are_shipped():
+    kinds = sorted((d.purpose, d.scale, d.degradation) for d in MODELS.values())
+    assert kinds == [("face-sr", 4, "mixed"), ("video-sr", 2, "bicubic"), ("video-sr", 4, "bicubic"),
+                     ("video-sr", 4, "mixed")]
+    assert registry.pick_builtin(4.0, "mixed").name == "builtin-x4-real"
     assert registry.pick_builtin(2.0).scale == 2   # 1080p -> UHD never runs x4 to throw 3/4 away
     assert registry.pick_builtin(1.5).scale == 2
     assert registry.pick_builtin(4.0).scale == 4
