@@ -11,6 +11,7 @@ from .registry import register
 # frame props written by detect_faces(): count, then flat float arrays per face
 P_COUNT, P_BOXES, P_LANDMARKS, P_SCORES = ("SteadyscaleFaceCount", "SteadyscaleFaceBoxes",
                                            "SteadyscaleFaceLandmarks", "SteadyscaleFaceScores")
+FACE_PROPS = (P_COUNT, P_BOXES, P_LANDMARKS, P_SCORES)
 
 DETECT_FACES = register(Effect(
     identifier="steadyscale.detect_faces", label="Detect faces", version="1.0",

@@ -9,7 +9,7 @@ import vapoursynth as vs
 
 from ..core.face.detect import make_detector
 from ..core.face.layer import FaceParams, render_faces
-from ..effects.face import DETECT_FACES, FACE_LAYER, P_COUNT, faces_from_props, faces_to_props
+from ..effects.face import DETECT_FACES, FACE_LAYER, FACE_PROPS, P_COUNT, faces_from_props, faces_to_props
 from ..models import backends, registry
 from . import props as colour_props
 from .colour import from_rgbs, to_rgbs
@@ -45,8 +45,7 @@ def detect_faces(clip: vs.VideoNode, detector: str = "auto", min_score: float = 
     def mark(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         img = np.clip(read_frame(f[1]), 0, 1)
         fout = f[0].copy()
-        for k in (P_COUNT,) + tuple(k for k in ("SteadyscaleFaceBoxes", "SteadyscaleFaceLandmarks",
-                                                  "SteadyscaleFaceScores") if k in fout.props):
+        for k in FACE_PROPS:  # a re-detection replaces, never mixes with, earlier face props
             if k in fout.props:
                 del fout.props[k]
         fout.props.update(faces_to_props(det(img)))

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from .vsr_data import _read_rgb, _realistic, downscale
+from .vsr_data import ImageCache, _realistic, downscale
 
 
 def split_faces(data_root: Path, part: str) -> list[Path]:
@@ -46,15 +46,10 @@ class FaceCrops(torch.utils.data.Dataset):
                  scale: int = 4, realistic: float = 0.5):
         self.files, self.lr_size, self.seed, self.length = files, lr_size, seed, length
         self.scale, self.realistic = scale, realistic
-        self._cache: dict[Path, np.ndarray] = {}
+        self._img = ImageCache()
 
     def __len__(self) -> int:
         return self.length
-
-    def _img(self, p: Path) -> np.ndarray:
-        if p not in self._cache:
-            self._cache[p] = _read_rgb(p)
-        return self._cache[p]
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, i])

@@ -57,6 +57,18 @@ def _read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
+class ImageCache:
+    """Decoded training images kept in memory (the training sets are small: ~1.5 GB at most)."""
+
+    def __init__(self):
+        self._images: dict[Path, np.ndarray] = {}
+
+    def __call__(self, p: Path) -> np.ndarray:
+        if p not in self._images:
+            self._images[p] = _read_rgb(p)
+        return self._images[p]
+
+
 def downscale(hr: np.ndarray, scale: int) -> np.ndarray:
     """Antialiased bicubic downscale (a=-0.5, like MATLAB ``imresize``) of ``(H, W, 3)``."""
     t = torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1)))[None]
@@ -152,15 +164,10 @@ class VSRClips(torch.utils.data.Dataset):
         self.degradation, self.length, self.seed = degradation, length, seed
         self.video_fraction, self.drop = video_fraction, drop_neighbours
         self.flow_preset = flow_preset
-        self._cache: dict[Path, np.ndarray] = {}
+        self._img = ImageCache()
 
     def __len__(self) -> int:
         return self.length
-
-    def _img(self, p: Path) -> np.ndarray:
-        if p not in self._cache:
-            self._cache[p] = _read_rgb(p)
-        return self._cache[p]
 
     def hr_window(self, rng: np.random.Generator) -> list[np.ndarray]:
         hr_size = self.lr_size * self.scale

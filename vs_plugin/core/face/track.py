@@ -113,5 +113,5 @@ def smooth(track: Track, at: int, sigma: float) -> np.ndarray:
 def presence(track: Track, at: int, reach: int = 2) -> float:
     """Fraction of positions within ``reach`` of ``at`` (inside the window) where the face was
     detected: fades a face in and out over a few frames instead of popping."""
-    near = [k for k in range(at - reach, at + reach + 1)]
+    near = range(at - reach, at + reach + 1)
     return sum(1 for k in near if k in track.points) / len(near)
