@@ -15,8 +15,6 @@ from collections.abc import Callable
 import numpy as np
 import vapoursynth as vs
 
-IGNORED_PROPS = ()
-
 
 def frame_hash(f: vs.VideoFrame, props: bool = True) -> str:
     h = hashlib.sha256()
@@ -24,8 +22,6 @@ def frame_hash(f: vs.VideoFrame, props: bool = True) -> str:
         h.update(np.ascontiguousarray(np.asarray(f[p])).tobytes())
     if props:
         for k in sorted(f.props.keys()):
-            if k in IGNORED_PROPS:
-                continue
             v = f.props[k]
             if isinstance(v, vs.VideoFrame):  # e.g. _Alpha: hash its pixels, not its address
                 h.update(f"{k}=frame:{frame_hash(v)}".encode())

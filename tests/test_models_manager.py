@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import subprocess
 import sys
 import threading
@@ -85,10 +86,10 @@ def test_cli_fetch_and_list(server, store):
     exe = str(Path(sys.executable).parent / "steadyscale")
     r = subprocess.run([exe, "models", "fetch", f"{server}/model.bin", "--sha256", "1" * 64],
                        capture_output=True, text=True,
-                       env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
+                       env={**os.environ, "STEADYSCALE_MODELS": str(store)})
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("steadyscale: checksum mismatch")
     r = subprocess.run([exe, "models", "list"], capture_output=True, text=True,
-                       env={**__import__("os").environ, "STEADYSCALE_MODELS": str(store)})
+                       env={**os.environ, "STEADYSCALE_MODELS": str(store)})
     assert r.returncode == 0 and "catalogue" in r.stdout and "yunet" in r.stdout
 
 

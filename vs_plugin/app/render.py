@@ -103,12 +103,8 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
     part = out[start:end]
     has_audio = Path(job.input).is_file()
     if not job.resume:
-        tmp_audio = None
-        if has_audio and (start, end) != (0, out.num_frames):
-            tmp_audio = _audio_args(job.input, start, end, out.num_frames, out.fps)
-        return encode(part, job.output, progress=progress, **_encode_args(job),
-                      audio_from=None if tmp_audio else (job.input if has_audio else None),
-                      audio_input_args=tmp_audio)
+        audio = _audio_args(job.input, start, end, out.num_frames, out.fps) if has_audio else None
+        return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio)
     return _render_segments(job, out, start, end, has_audio, progress)
 
 

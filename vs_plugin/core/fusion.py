@@ -30,10 +30,14 @@ def neighbour_weight(stability: float) -> float:
     return stability / (1.1 - stability)
 
 
-def agreement(lr_centre: np.ndarray, lr_warped: np.ndarray, sigma: float) -> np.ndarray:
+def agreement(lr_centre: np.ndarray, lr_warped: np.ndarray, sigma: float,
+              centre_blurred: np.ndarray | None = None) -> np.ndarray:
     """Photometric agreement in [0, 1]: ``exp(-(d / sigma)^2)`` of the mean absolute RGB
-    difference of the (lightly blurred) warped neighbour and frame n, at low resolution."""
-    d = np.mean(np.abs(lowpass(lr_warped, 0.7) - lowpass(lr_centre, 0.7)), axis=-1)
+    difference of the (lightly blurred) warped neighbour and frame n, at low resolution.
+    ``centre_blurred``: ``lowpass(lr_centre, 0.7)`` when the caller already has it."""
+    if centre_blurred is None:
+        centre_blurred = lowpass(lr_centre, 0.7)
+    d = np.mean(np.abs(lowpass(lr_warped, 0.7) - centre_blurred), axis=-1)
     return np.exp(-((d / sigma) ** 2)).astype(np.float32)
 
 
@@ -74,11 +78,12 @@ def fuse(sr_centre: np.ndarray, details: Sequence[np.ndarray], lr: Sequence[np.n
     base = sr_centre - details[centre]
     num = details[centre].copy()
     den_lr = np.ones(lr[centre].shape[:2], np.float32)
+    centre_blurred = lowpass(lr[centre], 0.7)  # once, not once per neighbour
     for k in range(len(details)):
         if k == centre or flows[k] is None:
             continue
         f_lr, c_lr = flows[k], confs[k]
-        w_lr = c_lr * agreement(lr[centre], flowlib.backward_warp(lr[k], f_lr), photo_sigma) * w_n
+        w_lr = c_lr * agreement(lr[centre], flowlib.backward_warp(lr[k], f_lr), photo_sigma, centre_blurred) * w_n
         if not np.any(w_lr > 1e-3):
             continue
         den_lr += w_lr

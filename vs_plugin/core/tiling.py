@@ -7,6 +7,7 @@ so any residual seam sits still instead of flickering. Overlaps are blended with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,10 +63,9 @@ def run_tiled(fn: Callable[[Sequence[np.ndarray]], np.ndarray], inputs: Sequence
     h, w = inputs[0].shape[:2]
     if tile is None or (tile[0] >= w and tile[1] >= h):
         return fn(inputs)
-    tiles = grid(h, w, tile, overlap)
+    weights, norm = _blend_plan(h, w, tuple(tile), overlap, scale)
     out = None
-    acc = np.zeros((h * scale, w * scale, 1), np.float32)
-    for t in tiles:
+    for t, wt in weights:
         hy0, hx0 = max(0, t.y0 - halo), max(0, t.x0 - halo)
         hy1, hx1 = min(h, t.y1 + halo), min(w, t.x1 + halo)
         res = fn([a[hy0:hy1, hx0:hx1] for a in inputs])
@@ -73,7 +73,19 @@ def run_tiled(fn: Callable[[Sequence[np.ndarray]], np.ndarray], inputs: Sequence
         res = res[oy:oy + (t.y1 - t.y0) * scale, ox:ox + (t.x1 - t.x0) * scale]
         if out is None:
             out = np.zeros((h * scale, w * scale, res.shape[2]), np.float32)
-        # overlaps with neighbours, in output pixels
+        ys, xs = slice(t.y0 * scale, t.y1 * scale), slice(t.x0 * scale, t.x1 * scale)
+        out[ys, xs] += res * wt
+    return out / norm
+
+
+@functools.lru_cache(maxsize=4)  # bounded; depends only on the frame size: built once, not per frame
+def _blend_plan(h: int, w: int, tile: tuple[int, int], overlap: int, scale: int):
+    """The fixed grid with each tile's cross-fade weights (output pixels) and their sum."""
+    tiles = grid(h, w, tile, overlap)
+    acc = np.zeros((h * scale, w * scale, 1), np.float32)
+    weights = []
+    for t in tiles:
+        # overlaps with neighbours, in input pixels
         left = max((p.x1 - t.x0 for p in tiles if p.y0 == t.y0 and p.x0 < t.x0 < p.x1), default=0)
         right = max((t.x1 - p.x0 for p in tiles if p.y0 == t.y0 and t.x0 < p.x0 < t.x1), default=0)
         top = max((p.y1 - t.y0 for p in tiles if p.x0 == t.x0 and p.y0 < t.y0 < p.y1), default=0)
@@ -81,7 +93,9 @@ def run_tiled(fn: Callable[[Sequence[np.ndarray]], np.ndarray], inputs: Sequence
         wy = _ramp((t.y1 - t.y0) * scale, top * scale, bottom * scale)
         wx = _ramp((t.x1 - t.x0) * scale, left * scale, right * scale)
         wt = (wy[:, None] * wx[None, :])[..., None]
-        ys, xs = slice(t.y0 * scale, t.y1 * scale), slice(t.x0 * scale, t.x1 * scale)
-        out[ys, xs] += res * wt
-        acc[ys, xs] += wt
-    return out / np.maximum(acc, 1e-8)
+        wt.setflags(write=False)
+        acc[t.y0 * scale:t.y1 * scale, t.x0 * scale:t.x1 * scale] += wt
+        weights.append((t, wt))
+    norm = np.maximum(acc, 1e-8)
+    norm.setflags(write=False)
+    return weights, norm

@@ -19,8 +19,6 @@ log = logging.getLogger("steadyscale.colour")
 UNSPECIFIED = 2
 RANGE_FULL, RANGE_LIMITED = 1, 0  # the _Range prop (R74+): 1 full, 0 limited
 SD_MATRICES = (5, 6)  # BT.470BG, ST 170M: both BT.601
-MATRIX_NAMES = {0: "rgb", 1: "709", 5: "470bg", 6: "170m", 9: "2020ncl", 10: "2020cl"}
-MATRIX_IDS = {v: k for k, v in MATRIX_NAMES.items()} | {"601": 6, "bt601": 6, "bt709": 1}
 
 
 @dataclass(frozen=True)

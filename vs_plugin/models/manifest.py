@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -44,7 +44,7 @@ class ModelDescriptor:
 
 _FIELDS = {f.name for f in fields(ModelDescriptor)}
 _REQUIRED = {f.name for f in fields(ModelDescriptor)
-             if f.default is f.default_factory is __import__("dataclasses").MISSING}
+             if f.default is f.default_factory is MISSING}
 
 
 def parse(text: str, source: str = "MODELS.toml") -> dict[str, ModelDescriptor]:

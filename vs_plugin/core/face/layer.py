@@ -87,6 +87,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         den = np.ones((R, R, 1), np.float32)
         w_n = neighbour_weight(p.stability)
         if w_n > 0:
+            crop_blurred = lowpass(crop, 0.7)  # for the photometric check, once per face
             for k in range(len(lr)):
                 if k == centre or dets[k] is None or abs(k - centre) > 2:
                     continue
@@ -96,7 +97,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 crop_k = cv2.warpAffine(lr[k], to_aligned(lm_k, S), (S, S), flags=cv2.INTER_CUBIC,
                                         borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
-                wk = c * agreement(crop, flowlib.backward_warp(crop_k, f), 0.05) * w_n
+                wk = c * agreement(crop, flowlib.backward_warp(crop_k, f), 0.05, crop_blurred) * w_n
                 if not np.any(wk > 1e-3):
                     continue
                 rest_k = restorer(np.clip(crop_k, 0, 1))
