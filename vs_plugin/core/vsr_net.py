@@ -74,3 +74,25 @@ class FlowVSR(nn.Module):
         """Constructor arguments, as recorded in the model manifest."""
         return {"scale": self.scale, "frames": self.frames, "channels": self.channels,
                 "blocks": self.blocks}
+
+
+def deepen_state(state: dict[str, torch.Tensor], blocks: int) -> dict[str, torch.Tensor]:
+    """Weights of a shallower FlowVSR grown to ``blocks`` body layers, computing the same function.
+
+    The new layers are appended as identity convolutions followed by PReLU with slope 1, so a
+    deeper network starts exactly where the trained one stopped and fine-tuning can only add to it
+    (function-preserving deepening, as in Net2Net).
+    """
+    convs = sorted(int(k.split(".")[1]) for k in state if k.startswith("body.") and k.endswith(".bias"))
+    have = len(convs)
+    if blocks < have:
+        raise ValueError(f"deepen_state: cannot shrink {have} body layers to {blocks}")
+    grown = dict(state)
+    channels = state["body.0.weight"].shape[0]
+    eye = torch.zeros(channels, channels, 3, 3)
+    eye[torch.arange(channels), torch.arange(channels), 1, 1] = 1.0
+    for b in range(have, blocks):
+        grown[f"body.{2 * b + 1}.weight"] = eye.clone()
+        grown[f"body.{2 * b + 1}.bias"] = torch.zeros(channels)
+        grown[f"body.{2 * b + 2}.weight"] = torch.ones(channels)
+    return grown
