@@ -69,21 +69,23 @@ SR = Effect(
 
 
 def detail_render(scale: float):
-    """Render of the detail node: the fine-detail band of an upscaled frame (once per frame)."""
+    """Render of the detail node: the fine-detail band of an upscaled frame's luma (once per
+    frame; ``sr`` arrives as plane views)."""
     sigma = default_sigma(scale)
     return lambda win: detail_band(win.frames["sr"][0], sigma)
 
 
 DETAIL = Effect(
-    identifier="steadyscale.detail", label="Detail band", version="1.0",
-    doc="Internal: upscaled frame minus its low-pass (signed), shared by every fusion window.",
+    identifier="steadyscale.detail", label="Detail band", version="1.1",
+    doc="Internal: luma of the upscaled frame minus its low-pass (signed), shared by every fusion window.",
     clips=(ClipSpec("sr", "upscaled frames"),),
     params=(),
 )
 
 
-def fuse_render(radius: int, scale: float, stability: float):
-    """Render of the fusion node (see :func:`vs_plugin.core.fusion.fuse`)."""
+def fuse_render(radius: int, stability: float):
+    """Render of the fusion node (see :func:`vs_plugin.core.fusion.fuse`); ``sr`` and ``detail``
+    arrive as plane views, the result is R, G, B planes."""
 
     def render(win: Window) -> np.ndarray:
         lr = win.frames["clip"]
@@ -92,13 +94,13 @@ def fuse_render(radius: int, scale: float, stability: float):
         for d, (f, c) in flows.items():
             if win.valid["detail"][radius + d]:
                 f_list[radius + d], c_list[radius + d] = f, c
-        return fuse(win.frames["sr"][0], win.frames["detail"], lr, f_list, c_list, radius, scale, stability)
+        return fuse(win.frames["sr"][0], win.frames["detail"], lr, f_list, c_list, radius, stability)
 
     return render
 
 
 FUSE = Effect(
-    identifier="steadyscale.fuse", label="Temporal fusion", version="1.0",
+    identifier="steadyscale.fuse", label="Temporal fusion", version="1.1",
     doc="Internal: fuse the fine-detail band of the upscaled window onto frame n.",
     clips=(ClipSpec("detail", "detail bands of the upscaled frames", radius="radius"),
            ClipSpec("sr", "the upscaled frame n"),

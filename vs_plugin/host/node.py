@@ -26,8 +26,24 @@ def read_frame(f: vs.VideoFrame) -> np.ndarray:
     return planes[0] if len(planes) == 1 else np.stack(planes, axis=-1)
 
 
-def write_frame(fout: vs.VideoFrame, arr: np.ndarray) -> None:
-    """Write ``(H, W, C)`` / ``(H, W)`` float data into a writable frame of the same shape."""
+def plane_views(f: vs.VideoFrame) -> tuple[np.ndarray, ...] | np.ndarray:
+    """A frame's planes as read-only ``(H, W)`` views (no copy; valid during the callback only):
+    a tuple for multi-plane frames, one array for single-plane ones."""
+    views = []
+    for p in range(f.format.num_planes):
+        v = np.asarray(f[p])
+        v.flags.writeable = False
+        views.append(v)
+    return views[0] if len(views) == 1 else tuple(views)
+
+
+def write_frame(fout: vs.VideoFrame, arr) -> None:
+    """Write ``(H, W, C)`` / ``(H, W)`` float data, or a sequence of ``(H, W)`` planes, into a
+    writable frame of the same shape."""
+    if isinstance(arr, (list, tuple)):
+        for p in range(fout.format.num_planes):
+            np.copyto(np.asarray(fout[p]), arr[p], casting="same_kind")
+        return
     if arr.ndim == 2:
         arr = arr[..., None]
     for p in range(fout.format.num_planes):
@@ -38,13 +54,16 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
                 out_width: int, out_height: int, out_format: int = vs.RGBS,
                 render: Callable[[Window], np.ndarray] | None = None,
                 image_clips: tuple[str, ...] | None = None,
-                props_clips: tuple[str, ...] = ()) -> vs.VideoNode:
+                props_clips: tuple[str, ...] = (), planar_clips: tuple[str, ...] = ()) -> vs.VideoNode:
     """A node rendering ``effect`` with ``params`` over float ``clips`` (one per ClipSpec).
 
     The first ClipSpec is the main clip: its length and props carry to the output, and its
     scene-change props decide which window positions are across a cut. Float RGB image clips
     are clamped to [0, 1] before the render (``image_clips``, default: the RGB ones).
     ``props_clips``: clips whose window frames' props the render needs (``Window.all_props``).
+    ``planar_clips``: clips delivered as read-only plane views instead of copied ``(H, W, C)``
+    arrays (see :func:`plane_views`; not clamped): for UHD frames the copy costs more than the
+    work. The render may return a sequence of planes instead of one array.
     """
     main = effect.clips[0].name
     base = clips[main]
@@ -74,8 +93,11 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
         main_props = [f[1 + i].props for i in range(main_hi - main_lo + 1)]
         across = cut_between(main_props, -main_lo)
         for name, first, count in layout:
-            arrs = [read_frame(f[first + i]) for i in range(count)]
-            if name in image_clips:
+            if name in planar_clips:
+                arrs = [plane_views(f[first + i]) for i in range(count)]
+            else:
+                arrs = [read_frame(f[first + i]) for i in range(count)]
+            if name in image_clips and name not in planar_clips:
                 arrs = [np.clip(a, 0.0, 1.0, out=a) for a in arrs]
             lo = windows[name][0]
             frames[name] = arrs

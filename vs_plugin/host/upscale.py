@@ -176,11 +176,11 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
                      render=sr_render(backend, r))
     if stab > 0 and r > 0:
-        detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, render=detail_render(s),
-                             image_clips=("sr",))
+        detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, vs.GRAYS, render=detail_render(s),
+                             image_clips=(), planar_clips=("sr",))
         sr = effect_node(FUSE, {"radius": r, "stability": stab},
                          {"detail": detail, "sr": sr, "clip": rgb, "flow": fl}, sr.width, sr.height,
-                         render=fuse_render(r, s, stab), image_clips=("sr", "clip"))
+                         render=fuse_render(r, stab), image_clips=("clip",), planar_clips=("sr", "detail"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
         nxt = _single(_next_backend(model, needed / total, backend, p))
