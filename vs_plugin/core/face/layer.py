@@ -32,6 +32,13 @@ class FaceParams:
     crop_multiple: int = 8
 
 
+#: coarse/fine split of the face, in input pixels (Gaussian sigma): the coarse band (colour,
+#: shading) comes from ``up`` at frame n; everything finer is the restorer's and is fused over
+#: time. 2 px puts the restorer's JPEG-block-scale corrections (8-px blocks, its training
+#: degradations) in the fused band, where their per-frame flicker is averaged out.
+BAND_SIGMA_LR = 2.0
+
+
 def _smoothstep(x: float) -> float:
     x = min(1.0, max(0.0, x))
     return x * x * (3 - 2 * x)
@@ -82,7 +89,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         restored = restorer(np.clip(crop, 0, 1))
         m_up = to_aligned(scale_points(lm, sx, sy), R)
         up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
-        sig = 0.5 * max(scale, 2)
+        sig = BAND_SIGMA_LR * max(scale, 2)
         num = restored - lowpass(restored, sig)
         den = np.ones((R, R, 1), np.float32)
         w_n = neighbour_weight(p.stability)
