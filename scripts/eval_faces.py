@@ -9,7 +9,8 @@
 2. Face-region warping error (E_warp x1000 inside the face boxes, flow from the *input* video)
    and colour flicker (mean |frame-to-frame change of the face's mean colour| after motion
    compensation, x1000) of the restorer applied per frame (face_layer stability 0) vs
-   face_layer() at its default stability, over a x2 Lanczos background.
+   face_layer() at its default stability, over a x2 Lanczos background; and the floor: a
+   neutral "restorer" (Lanczos) pasted the same way.
 3. Face-region PSNR at x4 on held-out identities (train/faces, never trained on): the built-in
    face model vs the generic built-in upscaler run single-frame, clean bicubic and realistic
    degradations.
@@ -116,6 +117,20 @@ def temporal_face_metrics(frames, restorer, stability: float) -> dict:
             "pairs": len(errs)}, outs
 
 
+class NeutralRestorer:
+    """A "restorer" that adds nothing (Lanczos x4 of the crop): the floor of the face-region
+    warping error, i.e. the input's own frame-to-frame change seen through the paste."""
+
+    frames = 1
+
+    def __init__(self, scale: int):
+        self.scale = scale
+
+    def __call__(self, crop: np.ndarray) -> np.ndarray:
+        h, w = crop.shape[:2]
+        return cv2.resize(crop, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
+
+
 def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
     from vs_plugin.training.face_data import FaceCrops, split_faces
     res = {}
@@ -164,6 +179,7 @@ def main() -> None:
         per_frame, outs0 = temporal_face_metrics(frames, face_model, 0.0)
         layered, outs1 = temporal_face_metrics(frames, face_model, 0.7)
         r["per_frame"], r["face_layer"] = per_frame, layered
+        r["neutral_floor"], _ = temporal_face_metrics(frames, NeutralRestorer(int(face_model.scale)), 0.0)
         results["clips"][clip_path.stem] = r
         print(clip_path.stem, json.dumps(r), file=sys.stderr, flush=True)
         if args.crops:
