@@ -131,6 +131,24 @@ class NeutralRestorer:
         return cv2.resize(crop, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
 
 
+def fastest_motion(frames: list[np.ndarray]):
+    """The frame where the main face moves most (largest landmark change between its
+    neighbours, relative to the eye distance: a head turn or a fast nod) and its box there; the
+    frame where ghosting would show if fusion blended across motion."""
+    det = vs_plugin.detect_faces(clip_from_arrays(frames))
+    faces = [main_face(faces_from_props(det.get_frame(i).props)) for i in range(len(frames))]
+    best, best_t = -1.0, 0
+    for t in range(1, len(frames) - 1):
+        a, b, c = faces[t - 1], faces[t], faces[t + 1]
+        if a is None or b is None or c is None:
+            continue
+        iod = np.linalg.norm(b.landmarks[0] - b.landmarks[1])
+        motion = float(np.abs(c.landmarks - a.landmarks).mean() / iod)
+        if motion > best:
+            best, best_t = motion, t
+    return best_t, (faces[best_t].box if faces[best_t] is not None else None)
+
+
 def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
     from vs_plugin.training.face_data import FaceCrops, split_faces
     res = {}
@@ -183,14 +201,15 @@ def main() -> None:
         results["clips"][clip_path.stem] = r
         print(clip_path.stem, json.dumps(r), file=sys.stderr, flush=True)
         if args.crops:
-            det = faces_from_props(vs_plugin.detect_faces(clip_from_arrays(frames[:1])).get_frame(0).props)
-            if det:
-                x, y, w, h = (int(v * 2) for v in main_face(det).box)
+            t, box = fastest_motion(frames)
+            if box is not None:
+                r["crop_frame"] = t
+                x, y, w, h = (int(v * 2) for v in box)
                 pad = w // 3
                 sl = (slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad))
-                lz = cv2.resize(frames[0], (frames[0].shape[1] * 2, frames[0].shape[0] * 2),
+                lz = cv2.resize(frames[t], (frames[t].shape[1] * 2, frames[t].shape[0] * 2),
                                 interpolation=cv2.INTER_LANCZOS4)
-                row = [cv2.resize(np.clip(im[sl], 0, 1), (256, 256)) for im in (lz, outs0[0], outs1[0])]
+                row = [cv2.resize(np.clip(im[sl], 0, 1), (256, 256)) for im in (lz, outs0[t], outs1[t])]
                 strip.append(np.concatenate(row, 1))
     results["held_out_x4_psnr"] = held_out_psnr(args.data, face_model, generic)
     print(json.dumps(results["held_out_x4_psnr"]), file=sys.stderr)
