@@ -45,12 +45,15 @@ class RenderJob:
 
 
 def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
-    """The pixel format handed to the encoder."""
+    """The pixel format handed to the encoder (y4m carries YUV and GRAY only, so RGB sources,
+    e.g. image sequences, leave as YUV 4:4:4)."""
     if encoder == "prores":
         return core.query_video_format(vs.YUV, vs.INTEGER, max(bits, 10), 1, 0).id
     if encoder in ("libx265", "libx264"):
         return core.query_video_format(vs.YUV, vs.INTEGER, 8 if bits <= 8 else 10, 1, 1).id
     fam = clip.format.color_family
+    if fam == vs.RGB:
+        return core.query_video_format(vs.YUV, vs.INTEGER, bits, 0, 0).id
     ss = (clip.format.subsampling_w, clip.format.subsampling_h) if fam == vs.YUV else (0, 0)
     return core.query_video_format(fam, vs.INTEGER, bits, *ss).id
 
@@ -72,11 +75,12 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     """
     src = open_source(job.input)
     params = dict(job.upscale)
+    fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
+    params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it
     out = upscale(src, **params)
     if job.faces is not None:
         from ..host.face import face_layer
         out = face_layer(src, out, **job.faces)
-    fmt = output_format(out, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
     if out.format.id != fmt:
         out = core.resize.Point(out, format=fmt, dither_type="none")
     return src, out
