@@ -2,9 +2,10 @@
 
 For output frame n the upscaled neighbours are warped onto n with the low-resolution flow
 scaled up; each warped pixel is weighted by flow confidence, by photometric agreement with
-frame n (checked at low resolution) and by ``stability``. Only the fine-detail band is fused
-across the window; the coarse band always comes from frame n, so moving edges cannot ghost and
-colour cannot drift. Where nothing is trusted the result falls back to frame n.
+frame n (checked at low resolution) and by ``stability``. Only the fine-detail band of luma is
+fused across the window; the coarse band and chroma always come from frame n, so moving edges
+cannot ghost and colour cannot drift. Where nothing is trusted the result falls back to frame n.
+Frames travel as ``(H, W)`` planes: at UHD, copies cost more than the arithmetic.
 """
 
 from __future__ import annotations
