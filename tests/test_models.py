@@ -72,3 +72,24 @@ def test_manifest_rejects_unknown_keys():
            'scale = 4\nframes = 3\nparameters = 1\ncolour = "rgb"\n'
     with pytest.raises(ValueError, match="model 'x' has unknown key 'colour'; expected keys:"):
         parse(text)
+
+
+def test_deepening_a_flowvsr_preserves_its_function():
+    """`train_vsr.py --init` grows a trained network by identity layers: same output before
+    any fine-tuning, and a clear error when asked to shrink."""
+    import torch
+
+    from vs_plugin.core.vsr_net import FlowVSR, deepen_state
+    torch.manual_seed(0)
+    small = FlowVSR(2, 3, channels=8, blocks=2)
+    torch.nn.init.normal_(small.tail.weight, std=0.1)
+    for m in small.body:
+        if isinstance(m, torch.nn.PReLU):
+            torch.nn.init.uniform_(m.weight, -0.5, 0.5)  # a non-trivial slope the new layers must not disturb
+    deep = FlowVSR(2, 3, channels=8, blocks=5)
+    deep.load_state_dict(deepen_state(small.state_dict(), 5), strict=True)
+    x, w, c = torch.rand(1, 3, 12, 16), torch.rand(1, 2, 3, 12, 16), torch.rand(1, 2, 1, 12, 16)
+    with torch.no_grad():
+        assert torch.equal(small(x, w, c), deep(x, w, c))
+    with pytest.raises(ValueError, match="cannot shrink 2 body layers to 1"):
+        deepen_state(small.state_dict(), 1)

@@ -39,6 +39,17 @@ def _upscale(frames, backend, **kw):
     return vs_plugin.upscale(from_arrays(frames), w * backend.scale, h * backend.scale, model=backend, **kw)
 
 
+@pytest.mark.parametrize("lr_hw, scale", [((27, 48), 4), ((15, 20), 2), ((7, 9), 3)])
+def test_upscale_warp_map_is_grid_plus_upscaled_flow(lr_hw, scale):
+    """The one-resize warp map equals grid + upscaled flow everywhere, borders included."""
+    from vs_plugin.core import flow as flowlib
+    rng = np.random.default_rng(1)
+    f = (rng.random(lr_hw + (2,), dtype=np.float32) - 0.5) * 6
+    hw = (lr_hw[0] * scale, lr_hw[1] * scale)
+    expect = flowlib._grid2(*hw) + flowlib.upscale_flow(f, scale, hw)
+    assert np.abs(flowlib.upscale_warp_map(f, hw) - expect).max() < 1e-3
+
+
 @pytest.mark.parametrize("stability", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("tile", [None, (40, 32)])
 def test_upscale_is_deterministic(stability, tile):
