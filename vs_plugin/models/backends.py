@@ -73,10 +73,16 @@ class TorchSR:
     def __init__(self, module: torch.nn.Module, scale: int, name: str, *, multi_frame: bool,
                  frames: int = 1, device: str = "auto", precision: str = "auto",
                  fp16: bool = True, bf16: bool = True, size_multiple: int = 1,
-                 tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16):
+                 tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16,
+                 channels_last: bool = False):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(precision, self.device, fp16, bf16)
         self.module = module.eval().to(self.device, self.dtype)
+        # NHWC: oneDNN's fast layout for convolution-only networks (about 20% faster on CPU for
+        # FlowVSR, and the HWC result then needs no transposing copy)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            self.module = self.module.to(memory_format=torch.channels_last)
         self.scale, self.name, self.multi_frame = scale, name, multi_frame
         self.frames = frames if multi_frame else 1
         self.size_multiple, self.tile, self.overlap, self.halo = size_multiple, tile, overlap, halo
@@ -88,7 +94,7 @@ class TorchSR:
         ph, pw = (-h) % m, (-w) % m
         to = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
         with torch.inference_mode():
-            centre = to(crops[0]).to(self.device, self.dtype)
+            centre = to(crops[0]).to(self.device, self.dtype, memory_format=self.memory_format)
             if ph or pw:
                 centre = F.pad(centre, (0, pw, 0, ph), mode="replicate")
             if self.multi_frame:
@@ -117,7 +123,8 @@ def builtin_backend(desc, device="auto", precision="auto", tile=None) -> TorchSR
     net = registry.load_builtin(desc)
     return TorchSR(net, desc.scale, desc.name, multi_frame=desc.frames > 1, frames=desc.frames,
                    device=device, precision=precision, fp16=desc.supports_fp16,
-                   bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16)
+                   bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16,
+                   channels_last=True)
 
 
 def flowvsr_file(path: str | Path):
@@ -171,7 +178,8 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     net = flowvsr_file(path)
     if net is not None:
         return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
-                       frames=net.frames, device=device, precision=precision, tile=tile, halo=16)
+                       frames=net.frames, device=device, precision=precision, tile=tile, halo=16,
+                       channels_last=True)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
         raise ValueError(f"{Path(path).name}: need a 3-channel RGB model, got "
