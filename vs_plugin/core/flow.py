@@ -123,13 +123,13 @@ def upscale_flow(flow: np.ndarray, scale: float, out_hw: tuple[int, int]) -> np.
     return up * np.float32(scale)
 
 
-def upscale_warp_map(flow: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+def upscale_warp_map(flow: np.ndarray, out_hw: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
     """The ``cv2.remap`` map that pulls a ``out_hw``-sized image along a low-resolution flow.
 
     Equals ``grid + upscale_flow(flow, s, out_hw)`` (``s = W / w``, the same ``(s-1)/2`` centre
     alignment) but is built with one resize of the low-resolution absolute map, which is what
     makes fusion at UHD cheap; the few border rows/columns where the resize clamps get the grid
-    part put back exactly.
+    part put back exactly. ``out``: an ``(H, W, 2)`` float32 array to reuse.
     """
     h, w = flow.shape[:2]
     H, W = out_hw
@@ -138,7 +138,7 @@ def upscale_warp_map(flow: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     lr_map = np.empty_like(flow)
     lr_map[..., 0] = (gx + flow[..., 0]) * np.float32(sx) + np.float32((sx - 1) / 2)
     lr_map[..., 1] = (gy + flow[..., 1]) * np.float32(sy) + np.float32((sy - 1) / 2)
-    out = cv2.resize(lr_map, (W, H), interpolation=cv2.INTER_LINEAR)
+    out = cv2.resize(lr_map, (W, H), dst=out, interpolation=cv2.INTER_LINEAR)
     for axis, size, n, s in ((0, W, w, sx), (1, H, h, sy)):
         pos = np.arange(size, dtype=np.float64)
         src = (pos + 0.5) / s - 0.5

@@ -10,6 +10,7 @@ Frames travel as ``(H, W)`` planes: at UHD, copies cost more than the arithmetic
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import cv2
@@ -47,17 +48,48 @@ def agreement(lr_centre: np.ndarray, lr_warped: np.ndarray, sigma: float,
 LUMA = (0.2126, 0.7152, 0.0722)
 
 
-def luma(planes: Sequence[np.ndarray]) -> np.ndarray:
-    """BT.709 luma of R, G, B planes ``(H, W)`` (a new array)."""
-    y = cv2.addWeighted(planes[0], LUMA[0], planes[1], LUMA[1], 0.0)
-    return cv2.scaleAdd(planes[2], LUMA[2], y)
+def luma(planes: Sequence[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
+    """BT.709 luma of R, G, B planes ``(H, W)`` (into ``out`` when given)."""
+    y = cv2.addWeighted(planes[0], LUMA[0], planes[1], LUMA[1], 0.0, dst=out)
+    return cv2.scaleAdd(planes[2], LUMA[2], y, dst=y)
 
 
-def detail_band(planes: Sequence[np.ndarray], sigma: float) -> np.ndarray:
+def detail_band(planes: Sequence[np.ndarray], sigma: float, out: np.ndarray | None = None) -> np.ndarray:
     """The fine-detail band of an upscaled frame's luma, ``Y - lowpass(Y)`` (signed, ``(H, W)``),
-    computed once per frame."""
-    y = luma(planes)
-    return cv2.subtract(y, lowpass(y, sigma))
+    computed once per frame; written into ``out`` when given."""
+    y = luma(planes, out=scratch("luma", planes[0].shape[:2]))
+    band = _dst(out)
+    band = cv2.GaussianBlur(y, (0, 0), sigma, dst=band, borderType=cv2.BORDER_REFLECT101)
+    return _into(out, cv2.subtract(y, band, dst=band))
+
+
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A per-thread float32 work array, reused while the shape stays the same: at UHD, fresh
+    33-66 MB arrays cost more in page faults than the arithmetic on them. Bounded (one array
+    per name and thread); the contents are garbage on entry."""
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        bufs = _scratch.bufs = {}
+    a = bufs.get(name)
+    if a is None or a.shape != shape:
+        a = bufs[name] = np.empty(shape, np.float32)
+    return a
+
+
+def _dst(out: np.ndarray | None) -> np.ndarray | None:
+    """``out`` when OpenCV can write into it directly (C-contiguous), else None."""
+    return out if out is not None and out.flags.c_contiguous else None
+
+
+def _into(out: np.ndarray | None, result: np.ndarray) -> np.ndarray:
+    """``result``, copied into ``out`` when it was not written there already."""
+    if out is None or result is out:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 def default_sigma(scale: float) -> float:
@@ -67,7 +99,8 @@ def default_sigma(scale: float) -> float:
 
 def fuse(sr_centre: Sequence[np.ndarray], details: Sequence[np.ndarray], lr: Sequence[np.ndarray],
          flows: Sequence[np.ndarray | None], confs: Sequence[np.ndarray | None], centre: int,
-         stability: float, photo_sigma: float = 0.04) -> list[np.ndarray]:
+         stability: float, photo_sigma: float = 0.04,
+         out: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
     """Fuse the fine-detail bands of a window of upscaled frames onto frame ``centre``.
 
     The detail is fused in luma and the change is added equally to R, G and B, which changes
@@ -84,18 +117,23 @@ def fuse(sr_centre: Sequence[np.ndarray], details: Sequence[np.ndarray], lr: Seq
         centre: index of frame n in the window (the upscale factor follows from the shapes).
         stability: 0 returns ``sr_centre`` unchanged (bit-exact); 1 is the strongest fusion.
         photo_sigma: tolerance of the photometric check (RGB mean absolute difference).
+        out: three ``(sH, sW)`` float32 planes to write the result into (e.g. the output
+            frame's), or None for new arrays.
 
     Returns:
         R, G, B planes ``(sH, sW)`` float32 in [0, 1].
     """
     if stability <= 0.0:
-        return list(sr_centre)
+        if out is None:
+            return list(sr_centre)
+        return [_into(o, p) for o, p in zip(out, sr_centre)]
     hw = details[centre].shape[:2]
     w_n = neighbour_weight(stability)
-    num = details[centre].copy()
+    num = scratch("num", hw)
+    np.copyto(num, details[centre])
     den_lr = np.ones(lr[centre].shape[:2], np.float32)
     centre_blurred = lowpass(lr[centre], 0.7)  # once, not once per neighbour
-    warped = w_hr = None  # full-size scratch planes, reused across neighbours (fewer page faults)
+    warped, w_hr, warp_map = scratch("warped", hw), scratch("weight", hw), scratch("map", hw + (2,))
     for k in range(len(details)):
         if k == centre or flows[k] is None:
             continue
@@ -104,15 +142,17 @@ def fuse(sr_centre: Sequence[np.ndarray], details: Sequence[np.ndarray], lr: Seq
         if not np.any(w_lr > 1e-3):
             continue
         den_lr += w_lr
-        warped = cv2.remap(details[k], flowlib.upscale_warp_map(f_lr, hw), None, cv2.INTER_LINEAR,
-                           dst=warped, borderMode=cv2.BORDER_REPLICATE)
+        warp_map = flowlib.upscale_warp_map(f_lr, hw, out=warp_map)
+        warped = cv2.remap(details[k], warp_map, None, cv2.INTER_LINEAR, dst=warped, borderMode=cv2.BORDER_REPLICATE)
         w_hr = cv2.resize(w_lr, (hw[1], hw[0]), dst=w_hr, interpolation=cv2.INTER_LINEAR)
         cv2.accumulateProduct(warped, w_hr, num)
-    den = flowlib.upscale_map(den_lr, hw)  # bilinear resampling is linear: the sum of the weights
+    # bilinear resampling is linear: the upscaled sum of the weights is the sum of the upscaled ones
+    den = cv2.resize(den_lr, (hw[1], hw[0]), dst=w_hr, interpolation=cv2.INTER_LINEAR)
     delta = cv2.subtract(cv2.divide(num, den, dst=num), details[centre], dst=num)
-    out = []
-    for plane in sr_centre:
-        o = cv2.add(plane, delta)
+    result = []
+    for p, plane in enumerate(sr_centre):
+        target = None if out is None else out[p]
+        o = cv2.add(plane, delta, dst=_dst(target))
         cv2.threshold(o, 1.0, 1.0, cv2.THRESH_TRUNC, dst=o)  # clamp to [0, 1], multi-threaded
-        out.append(cv2.threshold(o, 0.0, 0.0, cv2.THRESH_TOZERO, dst=o)[1])
-    return out
+        result.append(_into(target, cv2.threshold(o, 0.0, 0.0, cv2.THRESH_TOZERO, dst=o)[1]))
+    return result

@@ -72,7 +72,7 @@ def detail_render(scale: float):
     """Render of the detail node: the fine-detail band of an upscaled frame's luma (once per
     frame; ``sr`` arrives as plane views)."""
     sigma = default_sigma(scale)
-    return lambda win: detail_band(win.frames["sr"][0], sigma)
+    return lambda win: lambda planes: detail_band(win.frames["sr"][0], sigma, out=planes[0])
 
 
 DETAIL = Effect(
@@ -94,7 +94,8 @@ def fuse_render(radius: int, stability: float):
         for d, (f, c) in flows.items():
             if win.valid["detail"][radius + d]:
                 f_list[radius + d], c_list[radius + d] = f, c
-        return fuse(win.frames["sr"][0], win.frames["detail"], lr, f_list, c_list, radius, stability)
+        return lambda planes: fuse(win.frames["sr"][0], win.frames["detail"], lr, f_list, c_list, radius,
+                                   stability, out=planes)
 
     return render
 

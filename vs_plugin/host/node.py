@@ -37,6 +37,16 @@ def plane_views(f: vs.VideoFrame) -> tuple[np.ndarray, ...] | np.ndarray:
     return views[0] if len(views) == 1 else tuple(views)
 
 
+def new_frame_like(f: vs.VideoFrame) -> vs.VideoFrame:
+    """A writable frame of ``f``'s format, size and props whose planes are *not* copied from
+    ``f`` (``f.copy()`` would copy them on the first write: 100 MB for a UHD RGBS frame)."""
+    fout = core.create_video_frame(f.format, f.width, f.height)
+    props = fout.props
+    for k, v in f.props.items():
+        props[k] = v
+    return fout
+
+
 def write_frame(fout: vs.VideoFrame, arr) -> None:
     """Write ``(H, W, C)`` / ``(H, W)`` float data, or a sequence of ``(H, W)`` planes, into a
     writable frame of the same shape."""
@@ -63,7 +73,8 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
     ``props_clips``: clips whose window frames' props the render needs (``Window.all_props``).
     ``planar_clips``: clips delivered as read-only plane views instead of copied ``(H, W, C)``
     arrays (see :func:`plane_views`; not clamped): for UHD frames the copy costs more than the
-    work. The render may return a sequence of planes instead of one array.
+    work. The render may return a sequence of planes instead of one array, or a function that
+    fills the output frame's writable ``(H, W)`` planes in place.
     """
     main = effect.clips[0].name
     base = clips[main]
@@ -106,8 +117,11 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
             valid[name] = [not across[(lo + i) - main_lo] for i in range(count)]
         centre = f[1 - main_lo]
         out = render(Window(n=n, frames=frames, valid=valid, props=dict(centre.props), all_props=all_props))
-        fout = f[0].copy()
-        write_frame(fout, out)
+        fout = new_frame_like(f[0])
+        if callable(out):  # the render fills the output planes in place (no copy at UHD)
+            out([np.asarray(fout[p]) for p in range(fout.format.num_planes)])
+        else:
+            write_frame(fout, out)
         props = fout.props
         for k, v in centre.props.items():
             if k not in ("_Matrix", "_Transfer", "_Primaries", "_Range", "_ChromaLocation"):
