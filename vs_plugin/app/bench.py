@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import platform
 import resource
+import statistics
 import time
 
 import torch
@@ -37,18 +38,26 @@ def render_all(clip: vs.VideoNode, frames: int) -> float:
     return (time.perf_counter() - t0) / frames
 
 
-def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu") -> dict:
-    """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160."""
+def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu", repeats: int = 3) -> dict:
+    """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160.
+
+    The per-frame and fused runs alternate ``repeats`` times, each on a fresh graph; the table
+    uses their medians (``*_runs`` keep every run), so one disturbed run cannot decide the
+    fusion overhead."""
     src = core.resize.Bicubic(clip_from_arrays(camera_motion(sample_photo(), frames + WARMUP + 4, w, h)),
                               format=vs.YUV420P8, matrix_s="709")
     src = core.std.SetFrameProps(src, _Matrix=1, _Primaries=1, _Transfer=1, _Range=0)
     res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames}
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
-    variants = {"model_single_s": dict(radius=0, stability=0.0), "model_perframe_s": dict(radius=2, stability=0.0),
-                "full_s": dict(radius=2, stability=0.5)}
-    for key, kw in variants.items():
-        res[key] = render_all(upscale(src, model=model, device=device, **kw), frames)
+    res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0), frames)
+    variants = {"model_perframe_s": dict(radius=2, stability=0.0), "full_s": dict(radius=2, stability=0.5)}
+    for _ in range(repeats):
+        for key, kw in variants.items():
+            res.setdefault(key.replace("_s", "_runs"), []).append(
+                render_all(upscale(src, model=model, device=device, **kw), frames))
+    for key in variants:
+        res[key] = float(statistics.median(res[key.replace("_s", "_runs")]))
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
     res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
     res["fps"] = 1 / res["full_s"]
