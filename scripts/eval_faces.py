@@ -117,20 +117,6 @@ def temporal_face_metrics(frames, restorer, stability: float) -> dict:
             "pairs": len(errs)}, outs
 
 
-class NeutralRestorer:
-    """A "restorer" that adds nothing (Lanczos x4 of the crop): the floor of the face-region
-    warping error, i.e. the input's own frame-to-frame change seen through the paste."""
-
-    frames = 1
-
-    def __init__(self, scale: int):
-        self.scale = scale
-
-    def __call__(self, crop: np.ndarray) -> np.ndarray:
-        h, w = crop.shape[:2]
-        return cv2.resize(crop, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
-
-
 def fastest_motion(frames: list[np.ndarray]):
     """The frame where the main face moves most (largest landmark change between its
     neighbours, relative to the eye distance: a head turn or a fast nod) and its box there; the
@@ -203,7 +189,9 @@ def main() -> None:
         per_frame, outs0 = temporal_face_metrics(frames, face_model, 0.0)
         layered, outs1 = temporal_face_metrics(frames, face_model, 0.7)
         r["per_frame"], r["face_layer"] = per_frame, layered
-        r["neutral_floor"], _ = temporal_face_metrics(frames, NeutralRestorer(int(face_model.scale)), 0.0)
+        # the floor: a "restorer" that adds nothing (Lanczos of the crop) pasted the same way
+        neutral = backends.LanczosSR(int(face_model.scale))
+        r["neutral_floor"], _ = temporal_face_metrics(frames, neutral, 0.0)
         results["clips"][clip_path.stem] = r
         print(clip_path.stem, json.dumps(r), file=sys.stderr, flush=True)
         if args.crops:

@@ -30,10 +30,10 @@ def read(p: Path) -> np.ndarray:
     return cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
-def run_variant(lr: list[np.ndarray], variant: str, model: str) -> list[np.ndarray]:
+def run_variant(lr: list[np.ndarray], variant: str, model: str, scale: int = 4) -> list[np.ndarray]:
     h, w = lr[0].shape[:2]
     if variant == "lanczos":  # OpenCV INTER_LANCZOS4, the reference's Lanczos anchor
-        return [np.clip(cv2.resize(f, (4 * w, 4 * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
+        return [np.clip(cv2.resize(f, (scale * w, scale * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
     clip = clip_from_arrays(lr)
     if variant == "single":
         kw = dict(radius=0, stability=0.0)
@@ -41,7 +41,7 @@ def run_variant(lr: list[np.ndarray], variant: str, model: str) -> list[np.ndarr
         kw = dict(radius=2, stability=0.0)
     else:
         kw = dict(radius=2, stability=float(variant[1:]))
-    out = vs_plugin.upscale(clip, 4 * w, 4 * h, model=model, format=vs.RGBS, **kw)
+    out = vs_plugin.upscale(clip, scale * w, scale * h, model=model, format=vs.RGBS, **kw)
     return [frame_to_array(out.get_frame(n)) for n in range(out.num_frames)]
 
 

@@ -16,26 +16,13 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
-import vapoursynth as vs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import vs_plugin  # noqa: E402
+from eval_vsr import read, run_variant  # noqa: E402  (this script's folder is on sys.path)
+
 from vs_plugin.core import metrics  # noqa: E402
-from vs_plugin.host.arrays import clip_from_arrays, frame_to_array  # noqa: E402
 from vs_plugin.training.vsr_data import downscale  # noqa: E402
-
-
-def read(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
-
-
-def upscale2(lr: np.ndarray, model: str) -> np.ndarray:
-    h, w = lr.shape[:2]
-    out = vs_plugin.upscale(clip_from_arrays([lr]), 2 * w, 2 * h, model=model, radius=0, stability=0.0,
-                            format=vs.RGBS)
-    return np.clip(frame_to_array(out.get_frame(0)), 0, 1)
 
 
 def main() -> None:
@@ -52,7 +39,7 @@ def main() -> None:
             hr = hr[: hr.shape[0] // 2 * 2, : hr.shape[1] // 2 * 2]
             lr = downscale(hr, 2)
             for m in scores:
-                out = upscale2(lr, m)
+                out = np.clip(run_variant([lr], "lanczos" if m == "lanczos" else "single", m, scale=2)[0], 0, 1)
                 scores[m].append((metrics.psnr_y(out, hr), metrics.ssim_y(out, hr)))
         res["sets"][name.replace("_x4", "_x2")] = {
             m: {"psnr_y": float(np.mean([a for a, _ in v])), "ssim_y": float(np.mean([b for _, b in v])),

@@ -51,13 +51,13 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
     res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0), frames)
-    variants = {"model_perframe_s": dict(radius=2, stability=0.0), "full_s": dict(radius=2, stability=0.5)}
+    variants = {"model_perframe": dict(radius=2, stability=0.0), "full": dict(radius=2, stability=0.5)}
+    runs: dict[str, list[float]] = {key: [] for key in variants}
     for _ in range(repeats):
         for key, kw in variants.items():
-            res.setdefault(key.replace("_s", "_runs"), []).append(
-                render_all(upscale(src, model=model, device=device, **kw), frames))
-    for key in variants:
-        res[key] = float(statistics.median(res[key.replace("_s", "_runs")]))
+            runs[key].append(render_all(upscale(src, model=model, device=device, **kw), frames))
+    for key, times in runs.items():
+        res[f"{key}_runs"], res[f"{key}_s"] = times, float(statistics.median(times))
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
     res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
     res["fps"] = 1 / res["full_s"]

@@ -47,13 +47,8 @@ def new_frame_like(f: vs.VideoFrame) -> vs.VideoFrame:
     return fout
 
 
-def write_frame(fout: vs.VideoFrame, arr) -> None:
-    """Write ``(H, W, C)`` / ``(H, W)`` float data, or a sequence of ``(H, W)`` planes, into a
-    writable frame of the same shape."""
-    if isinstance(arr, (list, tuple)):
-        for p in range(fout.format.num_planes):
-            np.copyto(np.asarray(fout[p]), arr[p], casting="same_kind")
-        return
+def write_frame(fout: vs.VideoFrame, arr: np.ndarray) -> None:
+    """Write ``(H, W, C)`` / ``(H, W)`` float data into a writable frame of the same shape."""
     if arr.ndim == 2:
         arr = arr[..., None]
     for p in range(fout.format.num_planes):
@@ -69,12 +64,13 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
 
     The first ClipSpec is the main clip: its length and props carry to the output, and its
     scene-change props decide which window positions are across a cut. Float RGB image clips
-    are clamped to [0, 1] before the render (``image_clips``, default: the RGB ones).
+    are clamped to [0, 1] before the render (``image_clips``, default: the RGB ones that are
+    not planar).
     ``props_clips``: clips whose window frames' props the render needs (``Window.all_props``).
     ``planar_clips``: clips delivered as read-only plane views instead of copied ``(H, W, C)``
     arrays (see :func:`plane_views`; not clamped): for UHD frames the copy costs more than the
-    work. The render may return a sequence of planes instead of one array, or a function that
-    fills the output frame's writable ``(H, W)`` planes in place.
+    work. The render returns an array, or a function that fills the output frame's writable
+    ``(H, W)`` planes in place.
     """
     main = effect.clips[0].name
     base = clips[main]
@@ -96,7 +92,8 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
         layout.append((spec.name, len(flat) + 1, hi - lo + 1))
         flat.extend(shifted(clip, d) for d in range(lo, hi + 1))
     if image_clips is None:
-        image_clips = tuple(name for name, c in clips.items() if c.format.color_family == vs.RGB)
+        image_clips = tuple(name for name, c in clips.items()
+                            if c.format.color_family == vs.RGB and name not in planar_clips)
     blank = core.std.BlankClip(base, width=out_width, height=out_height, format=out_format, keep=True)
 
     def select(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
@@ -108,8 +105,8 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
                 arrs = [plane_views(f[first + i]) for i in range(count)]
             else:
                 arrs = [read_frame(f[first + i]) for i in range(count)]
-            if name in image_clips and name not in planar_clips:
-                arrs = [np.clip(a, 0.0, 1.0, out=a) for a in arrs]
+                if name in image_clips:
+                    arrs = [np.clip(a, 0.0, 1.0, out=a) for a in arrs]
             lo = windows[name][0]
             frames[name] = arrs
             if name in props_clips:

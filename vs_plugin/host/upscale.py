@@ -177,10 +177,10 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                      render=sr_render(backend, r))
     if stab > 0 and r > 0:
         detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, vs.GRAYS, render=detail_render(s),
-                             image_clips=(), planar_clips=("sr",))
+                             planar_clips=("sr",))
         sr = effect_node(FUSE, {"radius": r, "stability": stab},
                          {"detail": detail, "sr": sr, "clip": rgb, "flow": fl}, sr.width, sr.height,
-                         render=fuse_render(r, stab), image_clips=("clip",), planar_clips=("sr", "detail"))
+                         render=fuse_render(r, stab), planar_clips=("sr", "detail"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
         nxt = _single(_next_backend(model, needed / total, backend, p))
