@@ -11,7 +11,7 @@ import pytest
 import vapoursynth as vs
 from clips import from_arrays
 from determinism import assert_deterministic
-from faces_clip import two_faces
+from faces_clip import face_patch, two_faces
 
 import vs_plugin
 from vs_plugin.core.face import detect as detect_mod
@@ -146,3 +146,48 @@ def test_face_layer_errors(clip):
         vs_plugin.face_layer(src, core.std.BlankClip(src, width=640, height=640), model=SharpenSR())
     with pytest.raises(vs.Error, match=r"^steadyscale\.face_layer: output must be one of 'composite'"):
         vs_plugin.face_layer(src, src, model=SharpenSR(), output="alpha")
+
+
+def _talking_clip(noise: float) -> tuple[list[np.ndarray], tuple[slice, slice]]:
+    """A still face whose mouth region brightens by 0.15 from frame 3 on (an expression change),
+    with per-frame low-frequency noise (codec-like flicker) of standard deviation ``noise``."""
+    rng = np.random.default_rng(11)
+    patch = face_patch(110)
+    h, w = 180, 320
+    base = np.full((h, w, 3), 0.45, np.float32)
+    base[35:145, 105:105 + patch.shape[1]] = patch
+    mouth = (slice(112, 124), slice(146, 176))
+    frames = []
+    for t in range(7):
+        f = base.copy()
+        if t >= 3:
+            f[mouth] += 0.15
+        n = cv2.GaussianBlur(rng.normal(0, 1, (h, w, 3)).astype(np.float32), (0, 0), 3)
+        frames.append(np.clip(f + noise * n / n.std(), 0, 1))
+    return frames, mouth
+
+
+def test_coarse_band_is_averaged_over_time_but_expressions_are_not(monkeypatch):
+    """The coarse band of a face is averaged with its aligned neighbours only where they agree
+    with frame n: codec-like flicker falls, a mouth that just opened is not blended back."""
+    from vs_plugin.core.face import layer as layer_mod
+    noisy, mouth = _talking_clip(0.012)
+    clean, _ = _talking_clip(0.0)
+
+    def frame3(frames, stability, output="composite"):
+        src = from_arrays(frames)
+        up = vs_plugin.upscale(src, 640, 360, model="lanczos")
+        return frame_to_array(vs_plugin.face_layer(src, up, model=SharpenSR(), stability=stability,
+                                                   strength=1.0, output=output).get_frame(3))
+
+    truth = frame3(clean, 0.0)
+    face = frame3(clean, 0.0, "mask")[..., 0] > 0.95  # inside the paste
+    averaged = frame3(noisy, 0.7)
+    monkeypatch.setattr(layer_mod, "COARSE_TOLERANCE", 0.0)
+    detail_only = frame3(noisy, 0.7)
+    m_up = (slice(2 * mouth[0].start, 2 * mouth[0].stop), slice(2 * mouth[1].start, 2 * mouth[1].stop))
+    face[m_up] = False
+    err = lambda o: float(np.sqrt(np.mean(cv2.GaussianBlur(o - truth, (0, 0), 4)[face] ** 2)))  # noqa: E731
+    assert err(averaged) < 0.75 * err(detail_only), (err(averaged), err(detail_only))
+    # the mouth keeps its new brightness at the first frame of the change (no ghost of frames 1-2)
+    assert abs(float((averaged[m_up] - truth[m_up]).mean())) < 0.01

@@ -5,7 +5,10 @@ Per face: the smoothed landmarks give a similarity transform to the FFHQ templat
 low-resolution face is warped into an aligned crop whose size matches the face's own
 resolution, restored, and its fine-detail band fused with the restored crops of the
 neighbouring frames (aligned by DIS flow computed on the *low-quality* crops). The coarse band
-comes from the upscaled background at frame n, so colour can neither drift nor mismatch. A
+comes from the upscaled background at frame n, so colour can neither drift nor mismatch; only
+its codec flicker is averaged out: aligned neighbours correct it where their coarse band agrees
+with frame n's to within ``COARSE_TOLERANCE`` (so the correction is bounded by it, and an
+expression change, which differs by more, is never blended in). A
 fixed feathered template-space mask, warped back with the smoothed transform and multiplied by
 the track's fade, blends the face over the background.
 """
@@ -37,6 +40,11 @@ class FaceParams:
 #: time. 2 px puts the restorer's JPEG-block-scale corrections (8-px blocks, its training
 #: degradations) in the fused band, where their per-frame flicker is averaged out.
 BAND_SIGMA_LR = 2.0
+
+#: tolerance of the coarse-band temporal average (RGB in [0, 1]): a neighbour's aligned coarse
+#: band enters only where it differs from frame n's by about this or less (codec noise, not an
+#: expression change); 0 switches the coarse band's averaging off.
+COARSE_TOLERANCE = 0.02
 
 
 def _smoothstep(x: float) -> float:
@@ -93,6 +101,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         num = restored - lowpass(restored, sig)
         den = np.ones((R, R, 1), np.float32)
         w_n = neighbour_weight(p.stability)
+        coarse_num = np.zeros_like(crop)
+        coarse_den = np.ones(crop.shape[:2] + (1,), np.float32)
         if w_n > 0:
             crop_blurred = lowpass(crop, 0.7)  # for the photometric check, once per face
             for k in range(len(lr)):
@@ -107,13 +117,21 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 wk = c * agreement(crop, flowlib.backward_warp(crop_k, f), 0.05, crop_blurred) * w_n
                 if not np.any(wk > 1e-3):
                     continue
+                if COARSE_TOLERANCE > 0:
+                    d_c = lowpass(flowlib.backward_warp(crop_k, f) - crop, BAND_SIGMA_LR)
+                    g = wk * np.exp(-(np.abs(d_c).mean(-1) / COARSE_TOLERANCE) ** 2)
+                    coarse_num += g[..., None] * d_c
+                    coarse_den += g[..., None]
                 rest_k = restorer(np.clip(crop_k, 0, 1))
                 f_r = flowlib.upscale_flow(f, R / S, (R, R))
                 detail_k = rest_k - lowpass(rest_k, sig)
                 wr = flowlib.upscale_map(wk, (R, R))[..., None]
                 num += wr * flowlib.backward_warp(detail_k, f_r)
                 den += wr
-        face = np.clip(lowpass(up_al, sig) + num / den, 0, 1)
+        coarse = lowpass(up_al, sig)
+        if COARSE_TOLERANCE > 0 and w_n > 0:
+            coarse += cv2.resize(coarse_num / coarse_den, (R, R), interpolation=cv2.INTER_LINEAR)
+        face = np.clip(coarse + num / den, 0, 1)
         a = face_mask(R) * (p.strength * fade)
         inv = cv2.invertAffineTransform(m_up)
         # paste only inside the face's bounding box in the upscaled frame
