@@ -30,7 +30,8 @@ def read(p: Path) -> np.ndarray:
     return cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
-def run_variant(lr: list[np.ndarray], variant: str, model: str, scale: int = 4) -> list[np.ndarray]:
+def run_variant(lr: list[np.ndarray], variant: str, model: str, scale: int = 4,
+                ensemble: bool = False) -> list[np.ndarray]:
     h, w = lr[0].shape[:2]
     if variant == "lanczos":  # OpenCV INTER_LANCZOS4, the reference's Lanczos anchor
         return [np.clip(cv2.resize(f, (scale * w, scale * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
@@ -41,7 +42,7 @@ def run_variant(lr: list[np.ndarray], variant: str, model: str, scale: int = 4) 
         kw = dict(radius=2, stability=0.0)
     else:
         kw = dict(radius=2, stability=float(variant[1:]))
-    out = vs_plugin.upscale(clip, scale * w, scale * h, model=model, format=vs.RGBS, **kw)
+    out = vs_plugin.upscale(clip, scale * w, scale * h, model=model, format=vs.RGBS, ensemble=ensemble, **kw)
     return [frame_to_array(out.get_frame(n)) for n in range(out.num_frames)]
 
 
@@ -75,9 +76,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--no-temporal", action="store_true", help="skip E_warp and tOF")
     ap.add_argument("--images", action="store_true", help="also Set5/Set14 x4 (single images)")
+    ap.add_argument("--ensemble", action="store_true", help="the network as x8 self-ensemble (upscale(ensemble=True))")
     args = ap.parse_args()
     vs.core.max_cache_size = 4096
-    results: dict = {"command": " ".join(sys.argv), "model": args.model, "sequences": {}}
+    results: dict = {"command": " ".join(sys.argv), "model": args.model, "ensemble": args.ensemble, "sequences": {}}
     for seq in args.seqs.split(","):
         gt = [read(p) for p in sorted((args.data / "eval/vid4/GT" / seq).glob("*.webp"))]
         lr = [read(p) for p in sorted((args.data / "eval/vid4/BIx4" / seq).glob("*.png"))]
@@ -87,7 +89,7 @@ def main() -> None:
         seq_res = {}
         for v in args.variants.split(","):
             t0 = time.time()
-            out = run_variant(lr, v, args.model)
+            out = run_variant(lr, v, args.model, ensemble=args.ensemble)
             r = {"psnr_y": float(np.mean([metrics.psnr_y(o, g) for o, g in zip(out, gt)])),
                  "ssim_y": float(np.mean([metrics.ssim_y(o, g) for o, g in zip(out, gt)])),
                  "seconds": round(time.time() - t0, 1)}

@@ -145,6 +145,11 @@ def test_upscale_errors():
         vs_plugin.upscale(src, 3839, 2160)
     with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: tile must be \(width, height\)"):
         vs_plugin.upscale(src, tile=(0, 5))
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: ensemble=True needs a torch model \('builtin' or a "
+                                       r"model file\), got 'lanczos'"):
+        vs_plugin.upscale(src, model="lanczos", ensemble=True)
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: ensemble must be True or False, got 'yes'"):
+        vs_plugin.upscale(src, ensemble="yes")
 
 
 @pytest.mark.parametrize("suffix", [".pth", ".safetensors"])

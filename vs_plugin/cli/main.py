@@ -53,6 +53,8 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--radius", type=int, help="temporal neighbours on each side")
     g.add_argument("--stability", type=float, help="0 = per frame, 1 = strongest temporal fusion")
     g.add_argument("--device", help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    g.add_argument("--ensemble", action="store_true", default=None,
+                   help="x8 self-ensemble of the network: 8x its time for about +0.1 dB")
     g.add_argument("--tile", help="tile size WxH in input pixels, or 'auto'")
     faces = g.add_mutually_exclusive_group()
     faces.add_argument("--faces", dest="faces", action="store_true", default=None,
@@ -79,7 +81,7 @@ def _job(args: argparse.Namespace):
     enc = dict(preset.tables.get("encode", {}))
     if args.dci:
         up.update(size="dci")
-    for key in ("width", "height", "fit", "model", "radius", "stability", "device"):
+    for key in ("width", "height", "fit", "model", "radius", "stability", "device", "ensemble"):
         v = getattr(args, key)
         if v is not None:
             up[key] = v

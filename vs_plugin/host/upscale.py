@@ -140,13 +140,15 @@ def _scaled_plan(plan: ResizePlan, s: float) -> ResizePlan:
 def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str = "contain",
             model="builtin", radius: int = 2, stability: float = 0.5, device: str = "auto",
             precision: str = "auto", tile=None, size: str | None = None, kernel: str = "lanczos",
-            flow_preset: str = "medium", format: int | None = None) -> vs.VideoNode:  # noqa: A002
+            flow_preset: str = "medium", format: int | None = None,  # noqa: A002
+            ensemble: bool = False) -> vs.VideoNode:
     """Flow-aligned, temporally stable AI upscaling of ``clip`` to ``width`` x ``height``.
 
     The model pass (x2 or x4, repeated when needed) is chosen so its output is at least the
     target, then :func:`resize_to`'s exact-size step lands on the target with ``fit``. Frame n
     depends only on input frames n-2r..n+2r (flow pairs), whatever the request order.
     ``stability=0`` gives the per-frame model output; ``model='lanczos'`` is the non-AI path.
+    ``ensemble=True`` trades 8x network time for the self-ensemble's small quality gain.
     The output keeps the input's colour family and depth unless ``format`` is given.
     """
     func = "upscale"
@@ -155,7 +157,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         p = UPSCALE.validate(dict(width=width, height=height, fit=fit,
                                   model=model if isinstance(model, str) else "object",
                                   radius=radius, stability=stability, device=device, precision=precision,
-                                  tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format))
+                                  tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format,
+                                  ensemble=ensemble))
     fmt = resolve_format(func, clip, p["format"])
     w, h = target_size(func, p["width"], p["height"], p["size"])
     check_size_for_format(func, w, h, fmt)
@@ -163,10 +166,16 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     src = colour_props.resolve(clip, func)
     dst = colour_props.output_spec(src, fmt, *plan.out)
     if isinstance(model, str) and p["model"] == "lanczos":
+        if p["ensemble"]:
+            raise fail(func, "ensemble=True needs a torch model ('builtin' or a model file), got 'lanczos'")
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
     tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     backend = _backend(func, model, needed, p["device"], p["precision"], tile_size)
+    if p["ensemble"]:
+        if not isinstance(backend, backends.TorchSR):
+            raise fail(func, f"ensemble=True needs a torch model ('builtin' or a model file), got {model!r}")
+        backend.ensemble = True
     r, stab = p["radius"], p["stability"]
 
     rgb = scene_changes(to_rgbs(clip, src))
@@ -198,7 +207,7 @@ def _next_backend(model, remaining: float, first, p):
     if isinstance(model, str) and model in BUILTIN_MODES:
         desc = registry.pick_builtin(remaining, BUILTIN_MODES[model]) or registry.pick_builtin(remaining)
         if desc is not None and desc.scale != first.scale:
-            return backends.builtin_backend(desc, p["device"], p["precision"], None)
+            return backends.builtin_backend(desc, p["device"], p["precision"], None, ensemble=p["ensemble"])
     return first
 
 

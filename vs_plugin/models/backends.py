@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from ..core.tiling import run_tiled
 from . import registry
+from .ensemble import self_ensemble
 
 log = logging.getLogger("steadyscale.models")
 
@@ -74,7 +75,7 @@ class TorchSR:
                  frames: int = 1, device: str = "auto", precision: str = "auto",
                  fp16: bool = True, bf16: bool = True, size_multiple: int = 1,
                  tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16,
-                 channels_last: bool = False):
+                 channels_last: bool = False, ensemble: bool = False):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(precision, self.device, fp16, bf16)
         self.module = module.eval().to(self.device, self.dtype)
@@ -86,6 +87,7 @@ class TorchSR:
         self.scale, self.name, self.multi_frame = scale, name, multi_frame
         self.frames = frames if multi_frame else 1
         self.size_multiple, self.tile, self.overlap, self.halo = size_multiple, tile, overlap, halo
+        self.ensemble = ensemble  # x8 geometric self-ensemble (eight runs averaged)
         self._lock = threading.Lock()  # one inference at a time: bounded memory, no oversubscription
 
     def _run(self, crops: list[np.ndarray]) -> np.ndarray:
@@ -104,11 +106,16 @@ class TorchSR:
                 if ph or pw:
                     warped = F.pad(warped.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
                     conf = F.pad(conf.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
-                out = self.module(centre, warped if k else None, conf if k else None)
+                out = self._net(centre, warped if k else None, conf if k else None)
             else:
-                out = self.module(centre)
+                out = self._net(centre)
             out = out[..., : h * self.scale, : w * self.scale].clamp_(0, 1)
             return out[0].float().cpu().numpy().transpose(1, 2, 0)
+
+    def _net(self, *inputs):
+        if not self.ensemble:
+            return self.module(*inputs)
+        return self_ensemble(self.module, *inputs).to(self.dtype)
 
     def __call__(self, centre: np.ndarray, warped=(), conf=()) -> np.ndarray:
         inputs = [centre]
@@ -119,12 +126,12 @@ class TorchSR:
         return np.ascontiguousarray(out, dtype=np.float32)
 
 
-def builtin_backend(desc, device="auto", precision="auto", tile=None) -> TorchSR:
+def builtin_backend(desc, device="auto", precision="auto", tile=None, ensemble: bool = False) -> TorchSR:
     net = registry.load_builtin(desc)
     return TorchSR(net, desc.scale, desc.name, multi_frame=desc.frames > 1, frames=desc.frames,
                    device=device, precision=precision, fp16=desc.supports_fp16,
                    bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16,
-                   channels_last=True)
+                   channels_last=True, ensemble=ensemble)
 
 
 def flowvsr_file(path: str | Path):
