@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from ..core.tiling import run_tiled
+from ..core.vsr_net import FlowVSR
 from . import registry
 from .ensemble import self_ensemble
 
@@ -88,6 +89,8 @@ class TorchSR:
         self.frames = frames if multi_frame else 1
         self.size_multiple, self.tile, self.overlap, self.halo = size_multiple, tile, overlap, halo
         self.ensemble = ensemble  # x8 geometric self-ensemble (eight runs averaged)
+        # a FlowVSR predicts a residual over bicubic: run only that, add OpenCV's bicubic
+        self._residual = isinstance(module, FlowVSR)
         self._lock = threading.Lock()  # one inference at a time: bounded memory, no oversubscription
 
     def _run(self, crops: list[np.ndarray]) -> np.ndarray:
@@ -109,13 +112,19 @@ class TorchSR:
                 out = self._net(centre, warped if k else None, conf if k else None)
             else:
                 out = self._net(centre)
-            out = out[..., : h * self.scale, : w * self.scale].clamp_(0, 1)
-            return out[0].float().cpu().numpy().transpose(1, 2, 0)
+            out = out[0, :, : h * self.scale, : w * self.scale].float().cpu().numpy().transpose(1, 2, 0)
+        out = np.ascontiguousarray(out)
+        if self._residual:
+            s = self.scale
+            base = cv2.resize(crops[0], (w * s, h * s), interpolation=cv2.INTER_CUBIC)
+            out = cv2.add(base, out, dst=base)
+        return np.clip(out, 0, 1, out=out)
 
     def _net(self, *inputs):
+        run = self.module.residual if self._residual else self.module
         if not self.ensemble:
-            return self.module(*inputs)
-        return self_ensemble(self.module, *inputs).to(self.dtype)
+            return run(*inputs)
+        return self_ensemble(run, *inputs).to(self.dtype)
 
     def __call__(self, centre: np.ndarray, warped=(), conf=()) -> np.ndarray:
         inputs = [centre]
@@ -142,8 +151,6 @@ def flowvsr_file(path: str | Path):
         return None
     from safetensors import safe_open
     from safetensors.torch import load_file
-
-    from ..core.vsr_net import FlowVSR
     try:
         with safe_open(str(path), "pt") as f:
             meta = f.metadata() or {}
