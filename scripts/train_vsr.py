@@ -25,7 +25,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
-from vs_plugin.training.vsr_data import Sources, VSRClips  # noqa: E402
+from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--iters", type=int, default=200000, help="upper bound; --minutes usually stops first")
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
-    ap.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic", "mixed"])
+    ap.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
     ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule; "

@@ -9,8 +9,10 @@ Sources:
 * synthetic motion: still photos (``train/images``) moved by sub-pixel pans, zooms and small
   rotations, sometimes with a patch from another photo moving on its own (occlusions).
 
-Degradations: ``"bicubic"`` (antialiased bicubic, the benchmark protocol) or ``"realistic"``
-(mild blur, noise, JPEG, on top of bicubic).
+Degradations (:data:`DEGRADATIONS`): ``"bicubic"`` (antialiased bicubic, the benchmark
+protocol), ``"realistic"`` (mild blur, noise, JPEG, drawn per frame, on top of bicubic),
+``"mixed"`` (half each) and ``"compressed"`` (blur, noise and stronger JPEG drawn once per clip,
+as footage from one camera and encoder).
 """
 
 from __future__ import annotations
@@ -92,6 +94,30 @@ def _realistic(lr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return lr
 
 
+def draw_compression(rng: np.random.Generator) -> dict:
+    """Degradation of one whole clip (``"compressed"`` mode): blur, noise level and JPEG quality
+    are drawn once, as a camera and an encoder would apply them to every frame; the noise and
+    the block artifacts still differ from frame to frame, which is what the aligned neighbours
+    can average out."""
+    return {"blur": rng.uniform(0.3, 1.2) if rng.random() < 0.5 else 0.0,
+            "noise": rng.uniform(0.003, 0.02) if rng.random() < 0.6 else 0.0,
+            "jpeg": int(rng.integers(20, 86)) if rng.random() < 0.9 else 0}
+
+
+def apply_compression(lr: np.ndarray, d: dict, rng: np.random.Generator) -> np.ndarray:
+    """One frame through the clip's degradation ``d`` (see :func:`draw_compression`)."""
+    if d["blur"]:
+        lr = cv2.GaussianBlur(lr, (0, 0), d["blur"])
+    if d["noise"]:
+        lr = lr + rng.normal(0, d["noise"], lr.shape).astype(np.float32)
+    lr = lr.clip(0, 1)
+    if d["jpeg"]:
+        u8 = (lr * 255 + 0.5).astype(np.uint8)
+        ok, enc = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, d["jpeg"]])
+        lr = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0
+    return lr
+
+
 def _affine_sequence(img: np.ndarray, frames: int, size: int, rng: np.random.Generator):
     """``frames`` HR crops of ``size`` px following a smooth random camera path over ``img``."""
     h, w = img.shape[:2]
@@ -151,6 +177,11 @@ def align_window(lr_frames: list[np.ndarray], preset: str = flowlib.DEFAULT_PRES
     return warped, conf
 
 
+#: ``bicubic``: the benchmark's clean x4/x2; ``realistic``: blur/noise/JPEG drawn per frame;
+#: ``mixed``: half and half; ``compressed``: blur/noise/JPEG (quality 20-85) drawn per clip
+DEGRADATIONS = ("bicubic", "realistic", "mixed", "compressed")
+
+
 class VSRClips(torch.utils.data.Dataset):
     """Random training windows; index ``i`` always gives the same sample for a given seed."""
 
@@ -158,8 +189,8 @@ class VSRClips(torch.utils.data.Dataset):
                  degradation: str = "bicubic", length: int = 10**7, seed: int = 0,
                  video_fraction: float = 0.3, drop_neighbours: float = 0.15,
                  flow_preset: str = flowlib.DEFAULT_PRESET):
-        if degradation not in ("bicubic", "realistic", "mixed"):
-            raise ValueError(f"degradation must be bicubic|realistic|mixed, got {degradation!r}")
+        if degradation not in DEGRADATIONS:
+            raise ValueError(f"degradation must be one of {'|'.join(DEGRADATIONS)}, got {degradation!r}")
         self.src, self.scale, self.frames, self.lr_size = sources, scale, frames, lr_size
         self.degradation, self.length, self.seed = degradation, length, seed
         self.video_fraction, self.drop = video_fraction, drop_neighbours
@@ -199,6 +230,9 @@ class VSRClips(torch.utils.data.Dataset):
             mode = "realistic" if rng.random() < 0.5 else "bicubic"
         if mode == "realistic":
             lr = [_realistic(f, rng) for f in lr]
+        elif mode == "compressed":
+            d = draw_compression(rng)
+            lr = [apply_compression(f, d, rng) for f in lr]
         mid = self.frames // 2
         warped, conf = align_window(lr, self.flow_preset)
         w = torch.from_numpy(np.stack(warped).transpose(0, 3, 1, 2).copy())
