@@ -4,8 +4,10 @@
     python scripts/eval_realistic.py --data ../shared/data --json docs/benchmarks/realistic.json \
         --crop docs/images/realistic_crop.png
 Upscales x4 with Lanczos, the clean built-in model and the realistic built-in model (both at the
-default stability) and reports E_warp x1000 with the flow of the *input* video (scaled up), plus
-a before/after crop. There is no ground truth, so no PSNR here.
+default stability) and reports E_warp x1000 with the flow of the *input* video (scaled up), the
+blockiness of the result (mean luma step across the 8x8 JPEG block edges over the mean step
+elsewhere: 1 = no visible grid), plus a before/after crop. There is no ground truth, so no PSNR
+here. ``--candidate FILE`` adds a model file (e.g. a new training run) to the comparison.
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ def ewarp_input_flow(lr: list[np.ndarray], out: list[np.ndarray], scale: int) ->
     return 1000 * float(np.mean(errs))
 
 
+def blockiness(out: list[np.ndarray], grid: int) -> float:
+    """Mean |luma step| across the block edges (every ``grid`` output pixels) over the mean step
+    between all other neighbouring pixels, horizontally and vertically (blind blockiness in the
+    spirit of Wang, Bovik and Evans, ICIP 2000)."""
+    vals = []
+    for f in out:
+        y = f @ np.float32([0.299, 0.587, 0.114])
+        for d in (np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0)).T):
+            edge = np.zeros(d.shape[1], bool)
+            edge[grid - 1::grid] = True
+            vals.append(d[:, edge].mean() / d[:, ~edge].mean())
+    return float(np.mean(vals))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -48,6 +64,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=240, help="source is first resized to this height")
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--crop", type=Path)
+    ap.add_argument("--candidate", type=Path, help="also run this model file")
     args = ap.parse_args()
     src = core.bs.VideoSource(str(args.data / "eval/videos" / args.clip), cachemode=0)[: args.frames]
     h = args.size
@@ -61,10 +78,14 @@ def main() -> None:
           .astype(np.float32) / 255.0 for f in lr]
     clip = clip_from_arrays(lr)
     res, outs = {"command": " ".join(sys.argv)}, {}
-    for name, model in (("lanczos", "lanczos"), ("builtin", "builtin"), ("builtin-real", "builtin-real")):
+    runs = [("lanczos", "lanczos"), ("builtin", "builtin"), ("builtin-real", "builtin-real")]
+    if args.candidate:
+        runs.append(("candidate", str(args.candidate)))
+    res["input"] = {"blockiness": blockiness(lr, 8)}
+    for name, model in runs:
         up = vs_plugin.upscale(clip, 4 * w, 4 * h, model=model, format=vs.RGBS)
         outs[name] = [np.clip(frame_to_array(up.get_frame(i)), 0, 1) for i in range(args.frames)]
-        res[name] = {"ewarp": ewarp_input_flow(lr, outs[name], 4)}
+        res[name] = {"ewarp": ewarp_input_flow(lr, outs[name], 4), "blockiness": blockiness(outs[name], 32)}
         print(name, res[name], file=sys.stderr, flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=1))
@@ -73,7 +94,7 @@ def main() -> None:
         H, W = outs["lanczos"][mid].shape[:2]
         sl = (slice(H // 4, H // 4 + 320), slice(W // 2 - 160, W // 2 + 160))
         tiles = []
-        for name in ("lanczos", "builtin", "builtin-real"):
+        for name, _ in runs:
             t = np.ascontiguousarray((outs[name][mid][sl] * 255 + 0.5).astype(np.uint8))
             cv2.putText(t, name, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 3, cv2.LINE_AA)
             cv2.putText(t, name, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 1, cv2.LINE_AA)
