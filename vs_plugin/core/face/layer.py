@@ -114,11 +114,12 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 crop_k = cv2.warpAffine(lr[k], to_aligned(lm_k, S), (S, S), flags=cv2.INTER_CUBIC,
                                         borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
-                wk = c * agreement(crop, flowlib.backward_warp(crop_k, f), 0.05, crop_blurred) * w_n
+                crop_k_on_n = flowlib.backward_warp(crop_k, f)
+                wk = c * agreement(crop, crop_k_on_n, 0.05, crop_blurred) * w_n
                 if not np.any(wk > 1e-3):
                     continue
                 if COARSE_TOLERANCE > 0:
-                    d_c = lowpass(flowlib.backward_warp(crop_k, f) - crop, BAND_SIGMA_LR)
+                    d_c = lowpass(crop_k_on_n - crop, BAND_SIGMA_LR)
                     g = wk * np.exp(-(np.abs(d_c).mean(-1) / COARSE_TOLERANCE) ** 2)
                     coarse_num += g[..., None] * d_c
                     coarse_den += g[..., None]
