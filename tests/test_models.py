@@ -25,8 +25,8 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def test_all_built_in_models_are_shipped():
     kinds = sorted((d.purpose, d.scale, d.degradation) for d in MODELS.values())
     assert kinds == [("face-sr", 4, "mixed"), ("video-sr", 2, "bicubic"), ("video-sr", 4, "bicubic"),
-                     ("video-sr", 4, "mixed")]
-    assert registry.pick_builtin(4.0, "mixed").name == "builtin-x4-real"
+                     ("video-sr", 4, "compressed")]
+    assert registry.pick_builtin(4.0, "compressed").name == "builtin-x4-real"
     assert registry.pick_builtin(2.0).scale == 2   # 1080p -> UHD never runs x4 to throw 3/4 away
     assert registry.pick_builtin(1.5).scale == 2
     assert registry.pick_builtin(4.0).scale == 4

@@ -82,7 +82,7 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
 
 #: built-in model families: clean bicubic (the default: matches the benchmark protocol and
 #: invents nothing on clean input) and realistic (blur, noise, compression: for real footage)
-BUILTIN_MODES = {"builtin": "bicubic", "builtin-real": "mixed"}
+BUILTIN_MODES = {"builtin": "bicubic", "builtin-real": "compressed"}
 
 
 def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile):
