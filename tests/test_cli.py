@@ -106,6 +106,18 @@ def test_every_preset_loads_and_builds_a_graph(clip_with_audio):
         assert (out.width, out.height) == (320, 180)
 
 
+def test_quality_preset_runs_the_ensemble_and_yields_to_model_lanczos(clip_with_audio, tmp_path):
+    out = tmp_path / "q.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, "--preset", "quality", "--width", "320", "--height", "180",
+            "--end", 3, "--encoder", "ffv1", "-q")
+    assert r.returncode == 0, r.stderr.decode()
+    assert len(decode(out)) == 3
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "l.mkv", "--preset", "quality", *FAST, "--end", 3)
+    assert r.returncode == 0, r.stderr.decode()  # the preset's ensemble does not apply to Lanczos
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "e.mkv", *FAST, "--ensemble")
+    assert r.returncode != 0 and b"ensemble=True needs a torch model" in r.stderr
+
+
 def test_bad_preset_and_bad_flag_give_one_line_errors(clip_with_audio, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[upscale]\nstabilty = 0.5\n")

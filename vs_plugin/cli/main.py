@@ -85,6 +85,8 @@ def _job(args: argparse.Namespace):
         v = getattr(args, key)
         if v is not None:
             up[key] = v
+    if up.get("model") == "lanczos" and args.ensemble is None:
+        up.pop("ensemble", None)  # a preset's ensemble is for its network, not for --model lanczos
     if args.tile:
         if args.tile == "auto":
             up["tile"] = "auto"
