@@ -26,12 +26,13 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sizes", default="960x540,1920x1080")
     ap.add_argument("--repeats", type=int, default=3, help="alternating per-frame/fused runs (medians reported)")
+    ap.add_argument("--ensemble", action="store_true", help="the network as x8 self-ensemble (the quality preset)")
     args = ap.parse_args()
     vs.core.max_cache_size = 8192
     out = {"command": " ".join(sys.argv), "machine": machine(args.device), "results": []}
     for size in args.sizes.split(","):
         w, h = map(int, size.split("x"))
-        r = bench(w, h, args.frames, args.model, args.device, args.repeats)
+        r = bench(w, h, args.frames, args.model, args.device, args.repeats, args.ensemble)
         out["results"].append(r)
         print(json.dumps(r), file=sys.stderr, flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)

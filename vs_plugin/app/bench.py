@@ -38,7 +38,8 @@ def render_all(clip: vs.VideoNode, frames: int) -> float:
     return (time.perf_counter() - t0) / frames
 
 
-def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu", repeats: int = 3) -> dict:
+def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu", repeats: int = 3,
+          ensemble: bool = False) -> dict:
     """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160.
 
     The per-frame and fused runs alternate ``repeats`` times, each on a fresh graph; the table
@@ -47,15 +48,16 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     src = core.resize.Bicubic(clip_from_arrays(camera_motion(sample_photo(), frames + WARMUP + 4, w, h)),
                               format=vs.YUV420P8, matrix_s="709")
     src = core.std.SetFrameProps(src, _Matrix=1, _Primaries=1, _Transfer=1, _Range=0)
-    res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames}
+    res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble}
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
-    res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0), frames)
+    res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0,
+                                               ensemble=ensemble), frames)
     variants = {"model_perframe": dict(radius=2, stability=0.0), "full": dict(radius=2, stability=0.5)}
     runs: dict[str, list[float]] = {key: [] for key in variants}
     for _ in range(repeats):
         for key, kw in variants.items():
-            runs[key].append(render_all(upscale(src, model=model, device=device, **kw), frames))
+            runs[key].append(render_all(upscale(src, model=model, device=device, ensemble=ensemble, **kw), frames))
     for key, times in runs.items():
         res[f"{key}_runs"], res[f"{key}_s"] = times, float(statistics.median(times))
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
