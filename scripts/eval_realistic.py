@@ -26,6 +26,7 @@ import vs_plugin  # noqa: E402
 from vs_plugin.core import flow as flowlib  # noqa: E402
 from vs_plugin.core.metrics import occlusion_mask  # noqa: E402
 from vs_plugin.host.arrays import clip_from_arrays, frame_to_array  # noqa: E402
+from vs_plugin.training.vsr_data import jpeg_roundtrip  # noqa: E402
 
 core = vs.core
 
@@ -73,9 +74,7 @@ def main() -> None:
     small = core.resize.Bicubic(src, w, h, format=vs.RGBS, matrix_in_s="709")
     lr = [np.clip(frame_to_array(small.get_frame(i)), 0, 1) for i in range(args.frames)]
     # compress it once more, as web video does (JPEG q=35 per frame)
-    lr = [cv2.imdecode(cv2.imencode(".jpg", (f[..., ::-1] * 255 + 0.5).astype(np.uint8),
-                                    [cv2.IMWRITE_JPEG_QUALITY, 35])[1], cv2.IMREAD_COLOR)[..., ::-1]
-          .astype(np.float32) / 255.0 for f in lr]
+    lr = [jpeg_roundtrip(f, 35) for f in lr]
     clip = clip_from_arrays(lr)
     res, outs = {"command": " ".join(sys.argv)}, {}
     runs = [("lanczos", "lanczos"), ("builtin", "builtin"), ("builtin-real", "builtin-real")]

@@ -85,10 +85,16 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
 BUILTIN_MODES = {"builtin": "bicubic", "builtin-real": "compressed"}
 
 
-def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile):
+def _ensemble_needs_torch(func: str, model) -> vs.Error:
+    return fail(func, f"ensemble=True needs a torch model ('builtin' or a model file), got {model!r}")
+
+
+def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile, ensemble: bool = False):
     """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
     if not isinstance(model, str):
         if all(hasattr(model, a) for a in ("scale", "frames", "__call__")):
+            if ensemble:
+                raise _ensemble_needs_torch(func, model)
             return model
         raise fail(func, f"model must be 'builtin', 'lanczos', a model file path or an SR backend, got {model!r}")
     try:
@@ -97,8 +103,8 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
             if desc is None:
                 raise fail(func, f"model={model!r} but no such built-in model is shipped in models/; "
                                  "use model='builtin', 'lanczos' or a model file")
-            return backends.builtin_backend(desc, device, precision, tile)
-        return backends.spandrel_backend(model, device, precision, tile)
+            return backends.builtin_backend(desc, device, precision, tile, ensemble=ensemble)
+        return backends.spandrel_backend(model, device, precision, tile, ensemble=ensemble)
     except ValueError as e:
         raise fail(func, f"model {model!r}: {e}") from None
 
@@ -167,15 +173,11 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     dst = colour_props.output_spec(src, fmt, *plan.out)
     if isinstance(model, str) and p["model"] == "lanczos":
         if p["ensemble"]:
-            raise fail(func, "ensemble=True needs a torch model ('builtin' or a model file), got 'lanczos'")
+            raise _ensemble_needs_torch(func, "lanczos")
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
     tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
-    backend = _backend(func, model, needed, p["device"], p["precision"], tile_size)
-    if p["ensemble"]:
-        if not isinstance(backend, backends.TorchSR):
-            raise fail(func, f"ensemble=True needs a torch model ('builtin' or a model file), got {model!r}")
-        backend.ensemble = True
+    backend = _backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
     r, stab = p["radius"], p["stability"]
 
     rgb = scene_changes(to_rgbs(clip, src))

@@ -124,7 +124,7 @@ class TorchSR:
         run = self.module.residual if self._residual else self.module
         if not self.ensemble:
             return run(*inputs)
-        return self_ensemble(run, *inputs).to(self.dtype)
+        return self_ensemble(run, *inputs)
 
     def __call__(self, centre: np.ndarray, warped=(), conf=()) -> np.ndarray:
         inputs = [centre]
@@ -187,13 +187,14 @@ def load_model_file(path: str | Path):
     return desc
 
 
-def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=None) -> TorchSR:
+def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=None,
+                     ensemble: bool = False) -> TorchSR:
     """A model file: a FlowVSR checkpoint of this project, else anything spandrel loads."""
     net = flowvsr_file(path)
     if net is not None:
         return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
                        frames=net.frames, device=device, precision=precision, tile=tile, halo=16,
-                       channels_last=True)
+                       channels_last=True, ensemble=ensemble)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
         raise ValueError(f"{Path(path).name}: need a 3-channel RGB model, got "
@@ -202,7 +203,8 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     mult = max(1, int(getattr(req, "multiple_of", 1) or 1))
     return TorchSR(desc.model, int(desc.scale), f"{desc.architecture.name} x{desc.scale} ({Path(path).name})",
                    multi_frame=False, device=device, precision=precision, fp16=bool(desc.supports_half),
-                   bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32)
+                   bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32,
+                   ensemble=ensemble)
 
 
 class FaceCall(torch.nn.Module):

@@ -87,11 +87,15 @@ def _realistic(lr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         lr = lr + rng.normal(0, rng.uniform(0.003, 0.02), lr.shape).astype(np.float32)
     lr = lr.clip(0, 1)
     if rng.random() < 0.7:
-        q = int(rng.integers(40, 90))
-        u8 = (lr * 255 + 0.5).astype(np.uint8)
-        ok, enc = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])
-        lr = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0
+        lr = jpeg_roundtrip(lr, int(rng.integers(40, 90)))
     return lr
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``(H, W, 3)`` RGB in [0, 1] through 8-bit JPEG at ``quality`` and back (float32)."""
+    u8 = (rgb * 255 + 0.5).astype(np.uint8)
+    ok, enc = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0
 
 
 def draw_compression(rng: np.random.Generator) -> dict:
@@ -112,9 +116,7 @@ def apply_compression(lr: np.ndarray, d: dict, rng: np.random.Generator) -> np.n
         lr = lr + rng.normal(0, d["noise"], lr.shape).astype(np.float32)
     lr = lr.clip(0, 1)
     if d["jpeg"]:
-        u8 = (lr * 255 + 0.5).astype(np.uint8)
-        ok, enc = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, d["jpeg"]])
-        lr = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0
+        lr = jpeg_roundtrip(lr, d["jpeg"])
     return lr
 
 
