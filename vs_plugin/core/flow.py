@@ -41,11 +41,15 @@ def _dis(preset: str) -> cv2.DISOpticalFlow:
     return cache[preset]
 
 
+_LUMA_U8 = np.array([[0.2126, 0.7152, 0.0722]], np.float32) * 255.0
+
+
 def to_grey_u8(img: np.ndarray) -> np.ndarray:
-    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights), the input DIS expects."""
+    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights, rounded and clamped),
+    the input DIS expects."""
     if img.ndim == 3:
-        img = img[..., 0] * 0.2126 + img[..., 1] * 0.7152 + img[..., 2] * 0.0722
-    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.clip(cv2.transform(img, _LUMA_U8), 0, 255).round().astype(np.uint8)
+    return np.clip(img * 255.0, 0, 255).round().astype(np.uint8)
 
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET) -> np.ndarray:
@@ -91,18 +95,31 @@ def inside_mask(flow: np.ndarray) -> np.ndarray:
     return ((x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)).astype(np.float32)
 
 
+_PAIR_SUM = np.ones((1, 2), np.float32)
+
+
+def _sq_norm(v: np.ndarray) -> np.ndarray:
+    """``|v|^2`` of an ``(H, W, 2)`` vector field, ``(H, W)`` (OpenCV: numpy's reduction over a
+    last axis of length 2 was a third of the flow node's time)."""
+    return cv2.transform(cv2.multiply(v, v), _PAIR_SUM)
+
+
 def consistency(fw: np.ndarray, bw: np.ndarray) -> np.ndarray:
     """Forward-backward confidence of ``fw`` (a->b) given ``bw`` (b->a), in ``[0, 1]``.
 
     A soft version of the occlusion test of Lai et al. (2018): the round trip ``fw + bw(x+fw)``
     should vanish; its squared length is compared with ``0.01 (|fw|^2 + |bw|^2) + 0.5``.
-    Pixels whose flow leaves the frame get 0.
+    Pixels whose flow leaves the frame get 0 (as :func:`inside_mask`).
     """
-    bw_w = backward_warp(bw, fw)
-    err = np.sum((fw + bw_w) ** 2, axis=-1)
-    tol = 0.01 * (np.sum(fw**2, axis=-1) + np.sum(bw_w**2, axis=-1)) + 0.5
-    conf = np.exp(-err / tol).astype(np.float32)
-    return conf * inside_mask(fw)
+    h, w = fw.shape[:2]
+    target = _grid2(h, w) + fw
+    bw_w = cv2.remap(bw, target, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    err = _sq_norm(cv2.add(fw, bw_w))
+    tol = cv2.add(_sq_norm(fw), _sq_norm(bw_w))
+    tol = cv2.addWeighted(tol, 0.01, tol, 0.0, 0.5)
+    conf = cv2.exp(cv2.divide(err, tol, scale=-1.0))
+    inside = cv2.inRange(target, (-0.5, -0.5), (w - 0.5, h - 0.5))  # 255 where both axes are in
+    return cv2.multiply(conf, inside, dtype=cv2.CV_32F, scale=1.0 / 255.0)
 
 
 def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):

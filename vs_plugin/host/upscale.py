@@ -14,13 +14,13 @@ from ..models import backends, registry
 from . import props as colour_props
 from .colour import to_rgbs
 from .errors import as_vs_errors, check_clip, check_size_for_format, fail
+from .memory import keep_frame_buffers
 from .node import effect_node
 from .resize import apply_plan, resolve_format, target_size
 from .scenes import scene_changes
 
 core = vs.core
 log = logging.getLogger("steadyscale.upscale")
-
 
 
 def _flow_rgb(rgb: vs.VideoNode, radius: int, preset: str) -> vs.VideoNode:
@@ -178,6 +178,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
     tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     backend = _backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
+    keep_frame_buffers()  # UHD buffers reused, not re-faulted every frame (see host/memory.py)
     r, stab = p["radius"], p["stability"]
 
     rgb = scene_changes(to_rgbs(clip, src))
