@@ -122,3 +122,21 @@ def test_self_ensemble_is_flip_equivariant_and_beats_the_plain_network():
     assert gain > 0.2, gain
     x = torch.arange(12.0).reshape(1, 1, 3, 4)
     torch.testing.assert_close(self_ensemble(lambda a: a * 2, x), x * 2)  # an equivariant map is unchanged
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_writing_output_planes_directly_matches_the_array_path(scale):
+    """The render path that shuffles while writing R, G, B planes (contiguous or strided, as
+    frame planes may be) gives the array path's result; odd sizes exercise the padding."""
+    backend = backends.builtin_backend(registry.pick_builtin(scale, "bicubic"), "cpu")
+    rng = np.random.default_rng(7)
+    h, w = 37, 53
+    centre = rng.random((h, w, 3), dtype=np.float32)
+    warped = [rng.random((h, w, 3), dtype=np.float32) for _ in range(4)]
+    conf = [rng.random((h, w), dtype=np.float32) for _ in range(4)]
+    expected = backend(centre, warped, conf)
+    assert expected.min() == 0.0 and expected.max() == 1.0  # the clamp is exercised
+    for padded in (0, 8):
+        planes = [np.full((h * scale, w * scale + padded), 5.0, np.float32)[:, : w * scale] for _ in range(3)]
+        assert backend(centre, warped, conf, out=planes) is planes
+        np.testing.assert_allclose(np.stack(planes, -1), expected, rtol=0, atol=1e-6)

@@ -61,6 +61,13 @@ class FlowVSR(nn.Module):
                  conf: torch.Tensor | None = None) -> torch.Tensor:
         """The predicted detail over the bicubic upsample (inference adds a faster OpenCV
         bicubic, equal to 3e-7: torch's CPU bicubic is a fifth of the network's time at UHD)."""
+        return self.shuffle(self.residual_lr(centre, warped, conf))
+
+    def residual_lr(self, centre: torch.Tensor, warped: torch.Tensor | None = None,
+                    conf: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`residual` before pixel-shuffle: ``(B, 3*s*s, H, W)``, channel ``c*s*s + i*s + j``
+        holding output pixel ``(s*y + i, s*x + j)`` of colour ``c`` (so inference can shuffle
+        while it writes the output planes)."""
         b, _, h, w = centre.shape
         k = self.frames - 1
         if k > 0:
@@ -73,7 +80,7 @@ class FlowVSR(nn.Module):
             x = torch.cat([centre, diff, c], dim=1)
         else:
             x = centre
-        return self.shuffle(self.tail(self.body(self.head(x))))
+        return self.tail(self.body(self.head(x)))
 
     def config(self) -> dict:
         """Constructor arguments, as recorded in the model manifest."""

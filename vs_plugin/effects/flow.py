@@ -28,11 +28,18 @@ def _zero(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32)
 
 
+def rgb_image(planes) -> np.ndarray:
+    """An RGB frame that arrived as plane views, as the ``(H, W, 3)`` array in [0, 1] the flow
+    code takes. The flow nodes read their window this way and convert only the frames they use
+    (a pair node uses 2 of its 2d+1, the flow node none except at the clip ends)."""
+    return np.clip(np.stack(planes, -1), 0.0, 1.0)
+
+
 def _pair_render(params: dict, info: dict):
     d, preset = params["distance"], params["preset"]
 
     def render(win: Window) -> np.ndarray:
-        a, b = win.frames["clip"][d], win.frames["clip"][2 * d]
+        a, b = rgb_image(win.frames["clip"][d]), rgb_image(win.frames["clip"][2 * d])
         h, w = a.shape[:2]
         if not win.valid["clip"][2 * d]:
             f_ab, c_ab = _zero(h, w)
@@ -59,7 +66,7 @@ def _flow_render(params: dict, info: dict):
     def render(win: Window) -> np.ndarray:
         frames, valid, n = win.frames["clip"], win.valid["clip"], win.n
         pairs = win.frames["pairs"]
-        h, w = frames[r].shape[:2]
+        h, w = frames[r][0].shape
         out = []
         for d in flowlib.window_offsets(r):
             if not valid[r + d]:
@@ -73,7 +80,7 @@ def _flow_render(params: dict, info: dict):
                     block = flowlib.unpack(pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad]
                     f, c = np.stack(block[3:5], -1), block[5]
             else:  # mirrored clip end: the neighbour is a real frame, compute directly
-                f, c, _, _ = flowlib.flow_pair(frames[r], frames[r + d], preset)
+                f, c, _, _ = flowlib.flow_pair(rgb_image(frames[r]), rgb_image(frames[r + d]), preset)
             out += [f[..., 0], f[..., 1], c]
         return flowlib.pack(out)
 

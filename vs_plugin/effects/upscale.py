@@ -38,26 +38,28 @@ UPSCALE = register(Effect(
 
 def sr_render(backend, radius: int):
     """Render of the per-frame SR node: frame n (plus aligned neighbours for multi-frame
-    backends) through ``backend``."""
+    backends) through ``backend``; a backend with ``fills_planes`` writes the output frame's
+    planes itself."""
     k_model = max(0, backend.frames - 1) // 2  # neighbours per side the model was trained with
 
-    def render(win: Window) -> np.ndarray:
+    def render(win: Window):
         lr = win.frames["clip"]
         centre = lr[radius]
-        if backend.frames <= 1:
-            return backend(centre)
-        flows = unpack_flows(win.frames["flow"][0], radius) if radius else {}
-        h, w = centre.shape[:2]
         warped, conf = [], []
-        for d in [o for o in range(-k_model, k_model + 1) if o != 0]:
-            if abs(d) <= radius and win.valid["clip"][radius + d]:
-                f, c = flows[d]
-                warped.append(flowlib.backward_warp(lr[radius + d], f))
-                conf.append(c)
-            else:
-                warped.append(centre)
-                conf.append(np.zeros((h, w), np.float32))
-        return backend(centre, warped, conf)
+        if backend.frames > 1:
+            flows = unpack_flows(win.frames["flow"][0], radius) if radius else {}
+            h, w = centre.shape[:2]
+            for d in [o for o in range(-k_model, k_model + 1) if o != 0]:
+                if abs(d) <= radius and win.valid["clip"][radius + d]:
+                    f, c = flows[d]
+                    warped.append(flowlib.backward_warp(lr[radius + d], f))
+                    conf.append(np.array(c))  # the flow frame is a read-only view
+                else:
+                    warped.append(centre)
+                    conf.append(np.zeros((h, w), np.float32))
+        if getattr(backend, "fills_planes", False):
+            return lambda planes: backend(centre, warped, conf, out=list(planes))
+        return backend(centre, warped, conf) if backend.frames > 1 else backend(centre)
 
     return render
 

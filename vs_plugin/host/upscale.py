@@ -28,11 +28,12 @@ def _flow_rgb(rgb: vs.VideoNode, radius: int, preset: str) -> vs.VideoNode:
     pairs = []
     for d in range(1, radius + 1):
         p = PAIR.validate({"distance": d, "preset": preset})
-        pairs.append(effect_node(PAIR, p, {"clip": rgb}, rgb.width, rgb.height * 6, vs.GRAYS))
+        pairs.append(effect_node(PAIR, p, {"clip": rgb}, rgb.width, rgb.height * 6, vs.GRAYS,
+                                 planar_clips=("clip",)))
     stacked = pairs[0] if len(pairs) == 1 else core.std.StackVertical(pairs)
     params = FLOW.validate({"radius": radius, "preset": preset})
     node = effect_node(FLOW, params, {"clip": rgb, "pairs": stacked}, rgb.width,
-                       rgb.height * 6 * radius, vs.GRAYS, image_clips=("clip",))
+                       rgb.height * 6 * radius, vs.GRAYS, planar_clips=("clip", "pairs"))
     return core.std.SetFrameProps(node, SteadyscaleFlowRadius=radius)
 
 
@@ -186,13 +187,13 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     fl = _flow_rgb(rgb, r, p["flow_preset"]) if need_flow else core.std.BlankClip(rgb, format=vs.GRAYS)
     s = int(backend.scale)
     sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
-                     render=sr_render(backend, r))
+                     render=sr_render(backend, r), planar_clips=("flow",))
     if stab > 0 and r > 0:
         detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, vs.GRAYS, render=detail_render(s),
                              planar_clips=("sr",))
         sr = effect_node(FUSE, {"radius": r, "stability": stab},
                          {"detail": detail, "sr": sr, "clip": rgb, "flow": fl}, sr.width, sr.height,
-                         render=fuse_render(r, stab), planar_clips=("sr", "detail"))
+                         render=fuse_render(r, stab), planar_clips=("sr", "detail", "flow"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
         nxt = _single(_next_backend(model, needed / total, backend, p))

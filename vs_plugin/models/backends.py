@@ -72,6 +72,10 @@ class LanczosSR:
 class TorchSR:
     """A torch SR module on a device, in a precision, tiled on a fixed grid when asked."""
 
+    #: :meth:`__call__` takes ``out=`` planes (written directly for a FlowVSR run once on the
+    #: whole frame, else copied into)
+    fills_planes = True
+
     def __init__(self, module: torch.nn.Module, scale: int, name: str, *, multi_frame: bool,
                  frames: int = 1, device: str = "auto", precision: str = "auto",
                  fp16: bool = True, bf16: bool = True, size_multiple: int = 1,
@@ -93,25 +97,32 @@ class TorchSR:
         self._residual = isinstance(module, FlowVSR)
         self._lock = threading.Lock()  # one inference at a time: bounded memory, no oversubscription
 
-    def _run(self, crops: list[np.ndarray]) -> np.ndarray:
+    def _inputs(self, crops: list[np.ndarray]) -> tuple:
+        """The network's input tensors (centre, warped, conf) on its device, padded to its size
+        multiple; call under inference mode."""
         h, w = crops[0].shape[:2]
         m = self.size_multiple
         ph, pw = (-h) % m, (-w) % m
         to = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
+        centre = to(crops[0]).to(self.device, self.dtype, memory_format=self.memory_format)
+        if ph or pw:
+            centre = F.pad(centre, (0, pw, 0, ph), mode="replicate")
+        if not self.multi_frame:
+            return (centre,)
+        k = (len(crops) - 1) // 2
+        if not k:
+            return centre, None, None
+        warped = torch.stack([to(c) for c in crops[1:1 + k]], 1).to(self.device, self.dtype)
+        conf = torch.stack([to(c[..., None]) for c in crops[1 + k:]], 1).to(self.device, self.dtype)
+        if ph or pw:
+            warped = F.pad(warped.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
+            conf = F.pad(conf.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
+        return centre, warped, conf
+
+    def _run(self, crops: list[np.ndarray]) -> np.ndarray:
+        h, w = crops[0].shape[:2]
         with torch.inference_mode():
-            centre = to(crops[0]).to(self.device, self.dtype, memory_format=self.memory_format)
-            if ph or pw:
-                centre = F.pad(centre, (0, pw, 0, ph), mode="replicate")
-            if self.multi_frame:
-                k = (len(crops) - 1) // 2
-                warped = torch.stack([to(c) for c in crops[1:1 + k]], 1).to(self.device, self.dtype)
-                conf = torch.stack([to(c[..., None]) for c in crops[1 + k:]], 1).to(self.device, self.dtype)
-                if ph or pw:
-                    warped = F.pad(warped.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
-                    conf = F.pad(conf.flatten(0, 1), (0, pw, 0, ph), mode="replicate").unflatten(0, (1, k))
-                out = self._net(centre, warped if k else None, conf if k else None)
-            else:
-                out = self._net(centre)
+            out = self._net(*self._inputs(crops))
             out = out[0, :, : h * self.scale, : w * self.scale].float().cpu().numpy().transpose(1, 2, 0)
         out = np.ascontiguousarray(out)
         if self._residual:
@@ -120,19 +131,52 @@ class TorchSR:
             out = cv2.add(base, out, dst=base)
         return np.clip(out, 0, 1, out=out)
 
+    def _run_into(self, crops: list[np.ndarray], planes: list[np.ndarray]) -> None:
+        """:meth:`_run` for a FlowVSR, written straight into the R, G, B output planes: the
+        pixel-shuffle happens in the same pass that adds the bicubic base, so the UHD result
+        is neither shuffled, nor transposed, nor copied into the frame separately (equal to :meth:`_run`
+        within 2.4e-7: OpenCV's one-plane bicubic rounds a little differently from its RGB one)."""
+        h, w = crops[0].shape[:2]
+        s = self.scale
+        with torch.inference_mode():
+            res = self.module.residual_lr(*self._inputs(crops))
+            res = res[0, :, :h, :w].float().cpu().permute(1, 2, 0).numpy()  # (h, w, 3*s*s), a view
+        res = res.reshape(h, w, 3, s, s)
+        for c, plane in enumerate(planes):
+            dst = plane if plane.flags.c_contiguous else None
+            base = cv2.resize(np.ascontiguousarray(crops[0][..., c]), (w * s, h * s), dst=dst,
+                              interpolation=cv2.INTER_CUBIC)
+            tiles = base.reshape(h, s, w, s)  # output pixel (s*y + i, s*x + j) at [y, i, x, j]
+            np.add(tiles, res[:, :, c].transpose(0, 2, 1, 3), out=tiles)
+            cv2.threshold(base, 1.0, 1.0, cv2.THRESH_TRUNC, dst=base)  # clamp to [0, 1]
+            cv2.threshold(base, 0.0, 0.0, cv2.THRESH_TOZERO, dst=base)
+            if dst is None:
+                np.copyto(plane, base)
+
     def _net(self, *inputs):
         run = self.module.residual if self._residual else self.module
         if not self.ensemble:
             return run(*inputs)
         return self_ensemble(run, *inputs)
 
-    def __call__(self, centre: np.ndarray, warped=(), conf=()) -> np.ndarray:
+    def __call__(self, centre: np.ndarray, warped=(), conf=(), out: list[np.ndarray] | None = None):
+        """The upscaled frame ``(s*H, s*W, 3)``, or, with ``out`` (R, G, B planes of that size),
+        written into those planes and returned as them."""
         inputs = [centre]
         if self.multi_frame:
             inputs += list(warped) + list(conf)
+        direct = out is not None and self._residual and self.tile is None and not self.ensemble
         with self._lock:
-            out = run_tiled(self._run, inputs, self.scale, self.tile, self.overlap, self.halo)
-        return np.ascontiguousarray(out, dtype=np.float32)
+            if direct:
+                self._run_into(inputs, out)
+                return out
+            result = run_tiled(self._run, inputs, self.scale, self.tile, self.overlap, self.halo)
+        result = np.ascontiguousarray(result, dtype=np.float32)
+        if out is None:
+            return result
+        for c, plane in enumerate(out):
+            np.copyto(plane, result[..., c])
+        return out
 
 
 def builtin_backend(desc, device="auto", precision="auto", tile=None, ensemble: bool = False) -> TorchSR:
