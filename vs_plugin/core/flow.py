@@ -41,15 +41,11 @@ def _dis(preset: str) -> cv2.DISOpticalFlow:
     return cache[preset]
 
 
-_LUMA_U8 = np.array([[0.2126, 0.7152, 0.0722]], np.float32) * 255.0
-
-
 def to_grey_u8(img: np.ndarray) -> np.ndarray:
-    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights, rounded and clamped),
-    the input DIS expects."""
+    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights), the input DIS expects."""
     if img.ndim == 3:
-        return np.clip(cv2.transform(img, _LUMA_U8), 0, 255).round().astype(np.uint8)
-    return np.clip(img * 255.0, 0, 255).round().astype(np.uint8)
+        img = img[..., 0] * 0.2126 + img[..., 1] * 0.7152 + img[..., 2] * 0.0722
+    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET) -> np.ndarray:
