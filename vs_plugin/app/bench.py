@@ -4,7 +4,9 @@ Used by ``steadyscale bench`` and ``scripts/bench_upscale.py``. Each stage is ti
 the graph up to that stage and rendering the same frames; results are seconds per frame in the
 steady state of a long clip: the first ``2 * radius`` frames of each graph are rendered untimed,
 so the window fill at the start of a clip (frame 0 needs the model on frames 0..2 of a radius-2
-window) is not billed to the timed frames.
+window) is not billed to the timed frames. Frames are requested as ``vspipe`` requests them,
+as many in flight as VapourSynth has threads (``full_sequential_s``: one at a time, the way
+this benchmark measured before 2026-11-26).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import torch
 import vapoursynth as vs
 
 from ..host.arrays import clip_from_arrays
+from ..host.memory import keep_frame_buffers
 from ..host.upscale import flow, upscale
 from .sample import camera_motion, sample_photo
 
@@ -28,13 +31,18 @@ core = vs.core
 WARMUP = 4
 
 
-def render_all(clip: vs.VideoNode, frames: int) -> float:
-    """Seconds per frame over ``frames`` frames after :data:`WARMUP` untimed ones."""
+def render_all(clip: vs.VideoNode, frames: int, pipelined: bool = True) -> float:
+    """Seconds per frame over ``frames`` frames after :data:`WARMUP` untimed ones; pipelined:
+    ``core.num_threads`` requests in flight, in order (what ``vspipe`` does), else one at a time."""
     for n in range(WARMUP):
         clip.get_frame(n)
     t0 = time.perf_counter()
-    for n in range(WARMUP, WARMUP + frames):
-        clip.get_frame(n)
+    if pipelined:
+        for _ in clip[WARMUP:WARMUP + frames].frames(prefetch=core.num_threads):
+            pass
+    else:
+        for n in range(WARMUP, WARMUP + frames):
+            clip.get_frame(n)
     return (time.perf_counter() - t0) / frames
 
 
@@ -48,7 +56,9 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     src = core.resize.Bicubic(clip_from_arrays(camera_motion(sample_photo(), frames + WARMUP + 4, w, h)),
                               format=vs.YUV420P8, matrix_s="709")
     src = core.std.SetFrameProps(src, _Matrix=1, _Primaries=1, _Transfer=1, _Range=0)
-    res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble}
+    res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble,
+           # as in any graph with an AI upscale(), also for the Lanczos and flow rows
+           "frame_buffers_kept": keep_frame_buffers()}
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
     res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0,
@@ -60,6 +70,8 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
             runs[key].append(render_all(upscale(src, model=model, device=device, ensemble=ensemble, **kw), frames))
     for key, times in runs.items():
         res[f"{key}_runs"], res[f"{key}_s"] = times, float(statistics.median(times))
+    res["full_sequential_s"] = render_all(upscale(src, model=model, device=device, ensemble=ensemble,
+                                                  **variants["full"]), frames, pipelined=False)
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
     res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
     res["fps"] = 1 / res["full_s"]
