@@ -53,6 +53,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=3)
     ap.add_argument("--channels", type=int, default=32)
     ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--unshuffle", type=int, default=1, help="space-to-depth factor of the input (1 or 2)")
     ap.add_argument("--lr-size", type=int, default=48, help="low-resolution patch size")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -74,7 +75,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
-    net = FlowVSR(args.scale, args.frames, args.channels, args.blocks).to(args.device)
+    net = FlowVSR(args.scale, args.frames, args.channels, args.blocks, args.unshuffle).to(args.device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     ckpt_path = args.out / "checkpoint.pt"
     it, elapsed0 = 0, 0.0

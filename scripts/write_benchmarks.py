@@ -64,12 +64,15 @@ def plot(res: dict, path: Path) -> None:
 
 
 def speed_table(res: dict) -> list[str]:
-    rows = [f"Machine: {res['machine']}.", "",
+    rows = [f"Machine: {res['machine']}. Frames are requested as `vspipe` requests them (as many in "
+            "flight as VapourSynth has threads); the last column requests them one at a time.", "",
             "| input -> 3840x2160 | Lanczos | flow (r=2) | model per frame | fusion | whole upscale() | fps | "
-            "fusion overhead |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "fusion overhead | one at a time |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in res["results"]:
+        seq = f"{r['full_sequential_s']:.3f} s" if "full_sequential_s" in r else "-"
         rows.append(f"| {r['input']} | {r['lanczos_s']:.3f} s | {r['flow_s']:.3f} s | {r['model_perframe_s']:.3f} s | "
-                    f"{r['fusion_s']:.3f} s | {r['full_s']:.3f} s | {r['fps']:.2f} | {r['fusion_overhead_pct']:.0f}% |")
+                    f"{r['fusion_s']:.3f} s | {r['full_s']:.3f} s | {r['fps']:.2f} | {r['fusion_overhead_pct']:.0f}% | "
+                    f"{seq} |")
     return rows
 
 

@@ -137,16 +137,17 @@ class TorchSR:
         is neither shuffled, nor transposed, nor copied into the frame separately (equal to :meth:`_run`
         within 2.4e-7: OpenCV's one-plane bicubic rounds a little differently from its RGB one)."""
         h, w = crops[0].shape[:2]
-        s = self.scale
+        s, u = self.scale, self.module.unshuffle
+        f, hu, wu = s * u, h // u, w // u  # the network's grid is the input's / unshuffle
         with torch.inference_mode():
             res = self.module.residual_lr(*self._inputs(crops))
-            res = res[0, :, :h, :w].float().cpu().permute(1, 2, 0).numpy()  # (h, w, 3*s*s), a view
-        res = res.reshape(h, w, 3, s, s)
+            res = res[0, :, :hu, :wu].float().cpu().permute(1, 2, 0).numpy()  # (hu, wu, 3*f*f), a view
+        res = res.reshape(hu, wu, 3, f, f)
         for c, plane in enumerate(planes):
             dst = plane if plane.flags.c_contiguous else None
             base = cv2.resize(np.ascontiguousarray(crops[0][..., c]), (w * s, h * s), dst=dst,
                               interpolation=cv2.INTER_CUBIC)
-            tiles = base.reshape(h, s, w, s)  # output pixel (s*y + i, s*x + j) at [y, i, x, j]
+            tiles = base.reshape(hu, f, wu, f)  # output pixel (f*y + i, f*x + j) at [y, i, x, j]
             np.add(tiles, res[:, :, c].transpose(0, 2, 1, 3), out=tiles)
             cv2.threshold(base, 1.0, 1.0, cv2.THRESH_TRUNC, dst=base)  # clamp to [0, 1]
             cv2.threshold(base, 0.0, 0.0, cv2.THRESH_TOZERO, dst=base)
@@ -165,7 +166,8 @@ class TorchSR:
         inputs = [centre]
         if self.multi_frame:
             inputs += list(warped) + list(conf)
-        direct = out is not None and self._residual and self.tile is None and not self.ensemble
+        direct = (out is not None and self._residual and self.tile is None and not self.ensemble
+                  and centre.shape[0] % self.module.unshuffle == 0 and centre.shape[1] % self.module.unshuffle == 0)
         with self._lock:
             if direct:
                 self._run_into(inputs, out)
@@ -203,7 +205,7 @@ def flowvsr_file(path: str | Path):
         return None
     if not {"scale", "frames", "channels", "blocks"} <= set(meta) or "head.weight" not in keys:
         return None
-    net = FlowVSR(**{k: int(meta[k]) for k in ("scale", "frames", "channels", "blocks")})
+    net = FlowVSR(**{k: int(meta[k]) for k in ("scale", "frames", "channels", "blocks", "unshuffle") if k in meta})
     net.load_state_dict(load_file(str(path)), strict=True)
     return net.eval()
 
@@ -238,6 +240,7 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     if net is not None:
         return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
                        frames=net.frames, device=device, precision=precision, tile=tile, halo=16,
+                       size_multiple=net.unshuffle,
                        channels_last=True, ensemble=ensemble)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
