@@ -140,3 +140,36 @@ def test_writing_output_planes_directly_matches_the_array_path(scale):
         planes = [np.full((h * scale, w * scale + padded), 5.0, np.float32)[:, : w * scale] for _ in range(3)]
         assert backend(centre, warped, conf, out=planes) is planes
         np.testing.assert_allclose(np.stack(planes, -1), expected, rtol=0, atol=1e-6)
+
+
+def test_an_unshuffled_flowvsr_round_trips_through_its_file_and_writes_planes(tmp_path):
+    """A space-to-depth FlowVSR (``unshuffle=2``): its file records the factor, the backend pads
+    odd sizes to it, and the plane-writing path equals the array path; a bad factor is refused."""
+    from safetensors.torch import save_file
+
+    from vs_plugin.core.vsr_net import FlowVSR
+    torch.manual_seed(1)
+    net = FlowVSR(2, 5, channels=8, blocks=2, unshuffle=2)
+    torch.nn.init.normal_(net.tail.weight, std=0.1)
+    path = tmp_path / "x2u.safetensors"
+    save_file(net.state_dict(), str(path), metadata={k: str(v) for k, v in net.config().items()})
+    backend = backends.spandrel_backend(path, "cpu")
+    assert backend.module.unshuffle == 2 and backend.size_multiple == 2
+    rng = np.random.default_rng(3)
+    for h, w in ((24, 32), (23, 31)):  # even: written directly; odd: padded, array path
+        centre = rng.random((h, w, 3), dtype=np.float32)
+        warped = [rng.random((h, w, 3), dtype=np.float32) for _ in range(4)]
+        conf = [rng.random((h, w), dtype=np.float32) for _ in range(4)]
+        expected = backend(centre, warped, conf)
+        assert expected.shape == (2 * h, 2 * w, 3)
+        with torch.no_grad():
+            t = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
+            if h % 2 == 0:
+                ref = net(t(centre), torch.stack([t(a) for a in warped], 1),
+                          torch.stack([t(a[..., None]) for a in conf], 1))[0].numpy().transpose(1, 2, 0)
+                np.testing.assert_allclose(expected, np.clip(ref, 0, 1), rtol=0, atol=1e-5)
+        planes = [np.zeros((2 * h, 2 * w), np.float32) for _ in range(3)]
+        backend(centre, warped, conf, out=planes)
+        np.testing.assert_allclose(np.stack(planes, -1), expected, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="unshuffle must be 1 or 2, got 3"):
+        FlowVSR(2, 5, unshuffle=3)

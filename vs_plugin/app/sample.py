@@ -22,13 +22,10 @@ def sample_photo() -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
-def camera_motion(photo: np.ndarray, frames: int = 48, width: int = 480, height: int = 270,
-                  zoom: tuple[float, float] = (1.0, 1.25), pan: float = 0.08) -> list[np.ndarray]:
-    """``frames`` RGB frames of a slow zoom and pan over ``photo``, rendered without aliasing.
-
-    Each frame is sampled at 4x its size with a cubic warp, then area-downscaled.
-    """
-    ph, pw = photo.shape[:2]
+def camera_matrices(photo_shape: tuple[int, ...], frames: int, width: int, height: int,
+                    zoom: tuple[float, float] = (1.0, 1.25), pan: float = 0.08) -> list[np.ndarray]:
+    """Per frame, the 2x3 affine map from a frame's 4x-oversampled pixel to photo coordinates."""
+    ph, pw = photo_shape[:2]
     base = min(pw / width, ph / height)
     out = []
     for t in range(frames):
@@ -40,8 +37,33 @@ def camera_motion(photo: np.ndarray, frames: int = 48, width: int = 480, height:
         rot = np.deg2rad(1.5 * np.sin(np.pi * a))
         c, si = np.cos(rot) * s, np.sin(rot) * s
         W, H = width * 4, height * 4
-        m = np.float32([[c, -si, cx - c * W / 2 + si * H / 2], [si, c, cy - si * W / 2 - c * H / 2]])
-        big = cv2.warpAffine(photo, m, (W, H), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        out.append(np.float32([[c, -si, cx - c * W / 2 + si * H / 2], [si, c, cy - si * W / 2 - c * H / 2]]))
+    return out
+
+
+def camera_motion(photo: np.ndarray, frames: int = 48, width: int = 480, height: int = 270,
+                  zoom: tuple[float, float] = (1.0, 1.25), pan: float = 0.08) -> list[np.ndarray]:
+    """``frames`` RGB frames of a slow zoom and pan over ``photo``, rendered without aliasing.
+
+    Each frame is sampled at 4x its size with a cubic warp, then area-downscaled.
+    """
+    out = []
+    for m in camera_matrices(photo.shape, frames, width, height, zoom, pan):
+        big = cv2.warpAffine(photo, m, (width * 4, height * 4), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                              borderMode=cv2.BORDER_REFLECT101)
         out.append(np.clip(cv2.resize(big, (width, height), interpolation=cv2.INTER_AREA), 0, 1))
     return out
+
+
+def camera_flow(m_a: np.ndarray, m_b: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The true flow ``(H, W, 2)`` from the frame of matrix ``m_a`` to that of ``m_b`` (see
+    :func:`camera_matrices`), in frame pixels, as :mod:`vs_plugin.core.flow` defines flow."""
+    gx, gy = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    X, Y = 4 * gx + 1.5, 4 * gy + 1.5  # a frame pixel's centre on the oversampled grid
+    a = m_a.astype(np.float64)
+    px = a[0, 0] * X + a[0, 1] * Y + a[0, 2]
+    py = a[1, 0] * X + a[1, 1] * Y + a[1, 2]
+    inv = cv2.invertAffineTransform(m_b.astype(np.float64))
+    Xb = inv[0, 0] * px + inv[0, 1] * py + inv[0, 2]
+    Yb = inv[1, 0] * px + inv[1, 1] * py + inv[1, 2]
+    return np.stack([(Xb - 1.5) / 4 - gx, (Yb - 1.5) / 4 - gy], -1).astype(np.float32)

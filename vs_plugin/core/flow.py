@@ -26,19 +26,39 @@ DIS_PRESETS = {
 }
 DEFAULT_PRESET = "medium"
 
+#: frames taller than this get one more coarse DIS level per doubling: the preset then works at
+#: the finest level it works at on 720p and below, so the flow of 1080p costs what 540p costs
+#: (see :func:`extra_levels`)
+FULL_DETAIL_HEIGHT = 720
+
 _local = threading.local()
 
 
-def _dis(preset: str) -> cv2.DISOpticalFlow:
-    """One DIS instance per thread and preset (OpenCV objects are not thread-safe)."""
+def extra_levels(height: int) -> int:
+    """DIS levels skipped at the fine end for a frame ``height`` rows tall: 0 up to
+    :data:`FULL_DETAIL_HEIGHT`, 1 up to twice that (1080p), and so on. DIS's patches are a
+    fixed 8 pixels, so on large frames its finest level matches details no flow of the window
+    needs, at four times the cost per level; the flow is still returned at full resolution."""
+    extra = 0
+    while height > FULL_DETAIL_HEIGHT << extra:
+        extra += 1
+    return extra
+
+
+def _dis(preset: str, extra: int = 0) -> cv2.DISOpticalFlow:
+    """One DIS instance per thread, preset and level offset (OpenCV objects are not thread-safe)."""
     cache = getattr(_local, "dis", None)
     if cache is None:
         cache = _local.dis = {}
-    if preset not in cache:
+    key = (preset, extra)
+    if key not in cache:
         if preset not in DIS_PRESETS:
             raise ValueError(f"unknown DIS preset {preset!r}; allowed: {sorted(DIS_PRESETS)}")
-        cache[preset] = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
-    return cache[preset]
+        dis = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+        if extra:
+            dis.setFinestScale(dis.getFinestScale() + extra)
+        cache[key] = dis
+    return cache[key]
 
 
 def to_grey_u8(img: np.ndarray) -> np.ndarray:
@@ -48,16 +68,19 @@ def to_grey_u8(img: np.ndarray) -> np.ndarray:
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET) -> np.ndarray:
+def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET,
+             extra: int | None = None) -> np.ndarray:
     """Dense flow from image *a* to image *b* (see module conventions), shape ``(H, W, 2)``.
 
-    Images smaller than DIS's patch size (8 px) get zero flow instead of an OpenCV error.
+    ``extra``: coarse levels skipped at the fine end, default :func:`extra_levels` of the
+    height. Images smaller than DIS's patch size (8 px) get zero flow instead of an OpenCV error.
     """
     ga, gb = to_grey_u8(a), to_grey_u8(b)
     h, w = ga.shape
     if h < 16 or w < 16:
         return np.zeros((h, w, 2), np.float32)
-    return _dis(preset).calc(ga, gb, None).astype(np.float32, copy=False)
+    dis = _dis(preset, extra_levels(h) if extra is None else extra)
+    return dis.calc(ga, gb, None).astype(np.float32, copy=False)
 
 
 @functools.lru_cache(maxsize=8)  # bounded; lru_cache is thread-safe; read-only results
