@@ -62,10 +62,20 @@ def _dis(preset: str, extra: int = 0) -> cv2.DISOpticalFlow:
 
 
 def to_grey_u8(img: np.ndarray) -> np.ndarray:
-    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights), the input DIS expects."""
+    """RGB or grey float image in [0, 1] -> uint8 luma (BT.709 weights), the input DIS expects;
+    a uint8 image is taken to be that already and returned as is."""
+    if img.dtype == np.uint8:
+        return img
     if img.ndim == 3:
         img = img[..., 0] * 0.2126 + img[..., 1] * 0.7152 + img[..., 2] * 0.0722
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def grey_u8_planes(planes) -> np.ndarray:
+    """:func:`to_grey_u8` of the RGB frame (clamped to [0, 1]) whose R, G, B planes these are,
+    the same values without interleaving the planes first."""
+    r, g, b = (np.clip(p, 0.0, 1.0) for p in planes)
+    return np.clip((r * 0.2126 + g * 0.7152 + b * 0.0722) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET,
@@ -142,7 +152,9 @@ def consistency(fw: np.ndarray, bw: np.ndarray) -> np.ndarray:
 
 
 def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):
-    """Both flows between *a* and *b* with their confidences: ``(f_ab, c_ab, f_ba, c_ba)``."""
+    """Both flows between *a* and *b* with their confidences: ``(f_ab, c_ab, f_ba, c_ba)``.
+    *a* and *b* may also be :func:`to_grey_u8` images already."""
+    a, b = to_grey_u8(a), to_grey_u8(b)
     f_ab = dis_flow(a, b, preset)
     f_ba = dis_flow(b, a, preset)
     return f_ab, consistency(f_ab, f_ba), f_ba, consistency(f_ba, f_ab)

@@ -28,25 +28,20 @@ def _zero(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32)
 
 
-def rgb_image(planes) -> np.ndarray:
-    """An RGB frame that arrived as plane views, as the ``(H, W, 3)`` array in [0, 1] the flow
-    code takes. The flow nodes read their window this way and convert only the frames they use
-    (a pair node uses 2 of its 2d+1, the flow node none except at the clip ends)."""
-    return np.clip(np.stack(planes, -1), 0.0, 1.0)
-
-
 def _pair_render(params: dict, info: dict):
     d, preset = params["distance"], params["preset"]
 
-    def render(win: Window) -> np.ndarray:
-        a, b = rgb_image(win.frames["clip"][d]), rgb_image(win.frames["clip"][2 * d])
-        h, w = a.shape[:2]
+    def render(win: Window):
+        # the window arrives as plane views: DIS needs only the luma of the two frames it pairs
+        ga, gb = (flowlib.grey_u8_planes(win.frames["clip"][i]) for i in (d, 2 * d))
+        h, w = ga.shape
         if not win.valid["clip"][2 * d]:
             f_ab, c_ab = _zero(h, w)
             f_ba, c_ba = _zero(h, w)
         else:
-            f_ab, c_ab, f_ba, c_ba = flowlib.flow_pair(a, b, preset)
-        return flowlib.pack([f_ab[..., 0], f_ab[..., 1], c_ab, f_ba[..., 0], f_ba[..., 1], c_ba])
+            f_ab, c_ab, f_ba, c_ba = flowlib.flow_pair(ga, gb, preset)
+        fields = [f_ab[..., 0], f_ab[..., 1], c_ab, f_ba[..., 0], f_ba[..., 1], c_ba]
+        return lambda planes: np.concatenate(fields, axis=0, out=planes[0])  # straight into the frame
 
     return render
 
@@ -63,26 +58,27 @@ PAIR = Effect(
 def _flow_render(params: dict, info: dict):
     r, preset, total = params["radius"], params["preset"], info["num_frames"]
 
-    def render(win: Window) -> np.ndarray:
+    def render(win: Window):
         frames, valid, n = win.frames["clip"], win.valid["clip"], win.n
-        pairs = win.frames["pairs"]
+        pairs = win.frames["pairs"]  # plane views: only the blocks used are copied, once
         h, w = frames[r][0].shape
         out = []
         for d in flowlib.window_offsets(r):
-            if not valid[r + d]:
-                f, c = _zero(h, w)
-            elif 0 <= n + d < total:
-                ad = abs(d)
-                if d > 0:  # n -> n+d: forward part of pair(n, n+d), stored at frame n
-                    block = flowlib.unpack(pairs[r], 6 * r)[6 * (ad - 1):6 * ad]
-                    f, c = np.stack(block[0:2], -1), block[2]
-                else:  # n -> n-d: backward part of pair(n-d, n), stored at frame n-d
-                    block = flowlib.unpack(pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad]
-                    f, c = np.stack(block[3:5], -1), block[5]
-            else:  # mirrored clip end: the neighbour is a real frame, compute directly
-                f, c, _, _ = flowlib.flow_pair(rgb_image(frames[r]), rgb_image(frames[r + d]), preset)
-            out += [f[..., 0], f[..., 1], c]
-        return flowlib.pack(out)
+            ad = abs(d)
+            if valid[r + d] and 0 <= n + d < total and d > 0:
+                # n -> n+d: forward part of pair(n, n+d), stored at frame n
+                out += flowlib.unpack(pairs[r], 6 * r)[6 * (ad - 1):6 * ad][0:3]
+            elif valid[r + d] and 0 <= n + d < total:
+                # n -> n-d: backward part of pair(n-d, n), stored at frame n-d
+                out += flowlib.unpack(pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad][3:6]
+            else:
+                if valid[r + d]:  # mirrored clip end: the neighbour is a real frame, compute directly
+                    f, c, _, _ = flowlib.flow_pair(flowlib.grey_u8_planes(frames[r]),
+                                                   flowlib.grey_u8_planes(frames[r + d]), preset)
+                else:
+                    f, c = _zero(h, w)
+                out += [f[..., 0], f[..., 1], c]
+        return lambda planes: np.concatenate(out, axis=0, out=planes[0])  # straight into the frame
 
     return render
 
