@@ -91,6 +91,11 @@ class FlowVSR(nn.Module):
             x = centre
         if self.unshuffle > 1:
             x = F.pixel_unshuffle(x, self.unshuffle)
+        return self.features_lr(x)
+
+    def features_lr(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`residual_lr` from its packed input: centre, gated differences and confidences
+        concatenated (in that order) and unshuffled, ``(B, (3 + 4K) * u * u, H/u, W/u)``."""
         return self.tail(self.body(self.head(x)))
 
     def config(self) -> dict:
