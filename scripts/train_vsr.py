@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
+from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state  # noqa: E402
 from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
 
@@ -63,7 +63,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
     ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule; "
-                    "a shallower FlowVSR is grown to --blocks by identity layers")
+                    "a shallower FlowVSR is grown to --blocks by identity layers, one without --unshuffle "
+                    "is unshuffled (an x4 warm-starts an x2 --unshuffle 2)")
     ap.add_argument("--dataset", default="video", choices=["video", "faces"],
                     help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1)")
     ap.add_argument("--device", default="cpu")
@@ -84,6 +85,8 @@ def main() -> None:
         init_state = load_file(str(args.init))
         if args.dataset != "faces":
             init_state = deepen_state(init_state, args.blocks)  # a no-op at the same depth
+        if args.unshuffle > 1 and init_state["head.weight"].shape[1] != net.head.weight.shape[1]:
+            init_state = unshuffle_state(init_state, args.unshuffle)  # e.g. the x4 as a warm start for x2
         net.load_state_dict(init_state, strict=True)
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=args.device, weights_only=True)

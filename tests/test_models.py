@@ -173,3 +173,19 @@ def test_an_unshuffled_flowvsr_round_trips_through_its_file_and_writes_planes(tm
         np.testing.assert_allclose(np.stack(planes, -1), expected, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="unshuffle must be 1 or 2, got 3"):
         FlowVSR(2, 5, unshuffle=3)
+
+
+def test_unshuffling_weights_runs_the_old_network_on_block_averages():
+    """`train_vsr.py --init` warm-starts an ``unshuffle=2`` network from a plain one: on input
+    that is constant over 2x2 blocks it computes exactly what the old one computes on the
+    half-size frame."""
+    from vs_plugin.core.vsr_net import FlowVSR, unshuffle_state
+    torch.manual_seed(2)
+    plain = FlowVSR(4, 3, channels=8, blocks=2)
+    torch.nn.init.normal_(plain.tail.weight, std=0.1)
+    warm = FlowVSR(2, 3, channels=8, blocks=2, unshuffle=2)
+    warm.load_state_dict(unshuffle_state(plain.state_dict(), 2), strict=True)
+    x, w, c = torch.rand(1, 3, 6, 8), torch.rand(1, 2, 3, 6, 8), torch.rand(1, 2, 1, 6, 8)
+    up = lambda t: t.repeat_interleave(2, -1).repeat_interleave(2, -2)  # noqa: E731
+    with torch.no_grad():
+        torch.testing.assert_close(warm.residual_lr(up(x), up(w), up(c)), plain.residual_lr(x, w, c))

@@ -127,3 +127,14 @@ def deepen_state(state: dict[str, torch.Tensor], blocks: int) -> dict[str, torch
         grown[f"body.{2 * b + 1}.bias"] = torch.zeros(channels)
         grown[f"body.{2 * b + 2}.weight"] = torch.ones(channels)
     return grown
+
+
+def unshuffle_state(state: dict[str, torch.Tensor], unshuffle: int) -> dict[str, torch.Tensor]:
+    """Weights of a FlowVSR turned into an ``unshuffle``-times space-to-depth one of the same
+    width, depth and output channels: each input channel's weights are shared equally by its
+    ``u*u`` phases, so the new network starts as the old one run on the ``u x u`` block average
+    of its input (a warm start: an x4 network at 540p becomes an x2 one at 1080p)."""
+    u2 = unshuffle * unshuffle
+    grown = dict(state)
+    grown["head.weight"] = state["head.weight"].repeat_interleave(u2, dim=1) / u2  # channel c*u*u + phase
+    return grown
