@@ -67,15 +67,18 @@ def to_grey_u8(img: np.ndarray) -> np.ndarray:
     if img.dtype == np.uint8:
         return img
     if img.ndim == 3:
-        img = img[..., 0] * 0.2126 + img[..., 1] * 0.7152 + img[..., 2] * 0.0722
+        img = _luma(img[..., 0], img[..., 1], img[..., 2])
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _luma(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return r * 0.2126 + g * 0.7152 + b * 0.0722
 
 
 def grey_u8_planes(planes) -> np.ndarray:
     """:func:`to_grey_u8` of the RGB frame (clamped to [0, 1]) whose R, G, B planes these are,
     the same values without interleaving the planes first."""
-    r, g, b = (np.clip(p, 0.0, 1.0) for p in planes)
-    return np.clip((r * 0.2126 + g * 0.7152 + b * 0.0722) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return to_grey_u8(_luma(*(np.clip(p, 0.0, 1.0) for p in planes)))
 
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET,
@@ -116,12 +119,15 @@ def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.remap(img, _grid2(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _inside(target: np.ndarray) -> np.ndarray:
+    """255 where the absolute position ``target`` ``(H, W, 2)`` lies inside the image, else 0."""
+    h, w = target.shape[:2]
+    return cv2.inRange(target, (-0.5, -0.5), (w - 0.5, h - 0.5))
+
+
 def inside_mask(flow: np.ndarray) -> np.ndarray:
     """1 where ``x + flow(x)`` lands inside the image, else 0; ``(H, W)`` float32."""
-    h, w = flow.shape[:2]
-    gx, gy = _grid(h, w)
-    x, y = gx + flow[..., 0], gy + flow[..., 1]
-    return ((x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)).astype(np.float32)
+    return _inside(_grid2(*flow.shape[:2]) + flow).astype(np.float32) / np.float32(255.0)
 
 
 _PAIR_SUM = np.ones((1, 2), np.float32)
@@ -147,8 +153,7 @@ def consistency(fw: np.ndarray, bw: np.ndarray) -> np.ndarray:
     tol = cv2.add(_sq_norm(fw), _sq_norm(bw_w))
     tol = cv2.addWeighted(tol, 0.01, tol, 0.0, 0.5)
     conf = cv2.exp(cv2.divide(err, tol, scale=-1.0))
-    inside = cv2.inRange(target, (-0.5, -0.5), (w - 0.5, h - 0.5))  # 255 where both axes are in
-    return cv2.multiply(conf, inside, dtype=cv2.CV_32F, scale=1.0 / 255.0)
+    return cv2.multiply(conf, _inside(target), dtype=cv2.CV_32F, scale=1.0 / 255.0)
 
 
 def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):
@@ -217,9 +222,10 @@ def flow_to_colour(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
-def pack(fields: list[np.ndarray]) -> np.ndarray:
-    """Stack ``(H, W)`` planes vertically into one ``(k*H, W)`` plane (how flows travel as GRAYS)."""
-    return np.concatenate(fields, axis=0)
+def pack(fields: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
+    """Stack ``(H, W)`` planes vertically into one ``(k*H, W)`` plane (how flows travel as GRAYS),
+    into ``out`` (e.g. the output frame's plane) when given."""
+    return np.concatenate(fields, axis=0, out=out)
 
 
 def unpack(packed: np.ndarray, count: int) -> list[np.ndarray]:

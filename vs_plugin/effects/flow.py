@@ -41,7 +41,7 @@ def _pair_render(params: dict, info: dict):
         else:
             f_ab, c_ab, f_ba, c_ba = flowlib.flow_pair(ga, gb, preset)
         fields = [f_ab[..., 0], f_ab[..., 1], c_ab, f_ba[..., 0], f_ba[..., 1], c_ba]
-        return lambda planes: np.concatenate(fields, axis=0, out=planes[0])  # straight into the frame
+        return lambda planes: flowlib.pack(fields, out=planes[0])  # straight into the frame
 
     return render
 
@@ -64,21 +64,20 @@ def _flow_render(params: dict, info: dict):
         h, w = frames[r][0].shape
         out = []
         for d in flowlib.window_offsets(r):
-            ad = abs(d)
-            if valid[r + d] and 0 <= n + d < total and d > 0:
-                # n -> n+d: forward part of pair(n, n+d), stored at frame n
-                out += flowlib.unpack(pairs[r], 6 * r)[6 * (ad - 1):6 * ad][0:3]
-            elif valid[r + d] and 0 <= n + d < total:
+            if valid[r + d] and 0 <= n + d < total:
+                # n -> n+d: forward part of pair(n, n+d), stored at frame n;
                 # n -> n-d: backward part of pair(n-d, n), stored at frame n-d
-                out += flowlib.unpack(pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad][3:6]
+                ad = abs(d)
+                block = flowlib.unpack(pairs[r] if d > 0 else pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad]
+                out += block[0:3] if d > 0 else block[3:6]
+                continue
+            if valid[r + d]:  # mirrored clip end: the neighbour is a real frame, compute directly
+                f, c, _, _ = flowlib.flow_pair(flowlib.grey_u8_planes(frames[r]),
+                                               flowlib.grey_u8_planes(frames[r + d]), preset)
             else:
-                if valid[r + d]:  # mirrored clip end: the neighbour is a real frame, compute directly
-                    f, c, _, _ = flowlib.flow_pair(flowlib.grey_u8_planes(frames[r]),
-                                                   flowlib.grey_u8_planes(frames[r + d]), preset)
-                else:
-                    f, c = _zero(h, w)
-                out += [f[..., 0], f[..., 1], c]
-        return lambda planes: np.concatenate(out, axis=0, out=planes[0])  # straight into the frame
+                f, c = _zero(h, w)
+            out += [f[..., 0], f[..., 1], c]
+        return lambda planes: flowlib.pack(out, out=planes[0])  # straight into the frame
 
     return render
 

@@ -139,14 +139,12 @@ class TorchSR:
         h, w = centre.shape[:2]
         k = (len(crops) - 1) // 2
         u = self.module.unshuffle
-        channels = 3 + 4 * (self.module.frames - 1)
+        channels = 3 + 4 * k  # a count the network was not built for fails in its head, loudly
         x = np.empty((h, w, channels), np.float32)
         x[..., :3] = centre
         for i in range(k):
             np.multiply(crops[1 + i] - centre, crops[1 + k + i][..., None], out=x[..., 3 + 3 * i:6 + 3 * i])
             x[..., 3 + 3 * k + i] = crops[1 + k + i]
-        if k == 0 and channels > 3:  # a multi-frame network used single-frame
-            x[..., 3:] = 0.0
         if u > 1:  # space-to-depth: channel c*u*u + i*u + j <- pixel (u*y + i, u*x + j) of channel c
             x = np.ascontiguousarray(x.reshape(h // u, u, w // u, u, channels).transpose(0, 2, 4, 1, 3))
             x = x.reshape(h // u, w // u, channels * u * u)
