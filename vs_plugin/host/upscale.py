@@ -120,6 +120,13 @@ def available_memory(device: str) -> int:
             return int(torch.cuda.mem_get_info()[0])
         except Exception:  # noqa: BLE001 - no usable CUDA after all
             pass
+    try:  # MemAvailable counts the page cache the kernel would give back; "free" pages do not
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
