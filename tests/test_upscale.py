@@ -214,7 +214,8 @@ def test_tile_auto_tiles_when_memory_is_short(monkeypatch):
 
 
 def test_available_memory_counts_reclaimable_cache():
-    from vs_plugin.host.upscale import available_memory
     import os
+
+    from vs_plugin.host.upscale import available_memory
     free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert available_memory("cpu") >= free
