@@ -24,7 +24,9 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state  # noqa: E402
+from vs_plugin.training.loss import LOSSES, sr_loss  # noqa: E402
 from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
 
@@ -33,16 +35,24 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return 10 * math.log10(1.0 / max(mse, 1e-12))
 
 
+def psnr_y(a: torch.Tensor, b: torch.Tensor) -> float:
+    """The benchmark's Y-PSNR (:func:`vs_plugin.core.metrics.psnr_y`) of one ``(1, 3, H, W)`` pair."""
+    return metrics.psnr_y(a[0].cpu().numpy().transpose(1, 2, 0), b[0].cpu().numpy().transpose(1, 2, 0))
+
+
 def validate(net: FlowVSR, val: list, device: str) -> dict:
     net.eval()
-    multi, single = [], []
+    multi, single, multi_y = [], [], []
     with torch.inference_mode():
         for centre, w, c, target in val:
             centre, w, c, target = (t[None].to(device) for t in (centre, w, c, target))
-            multi.append(psnr(net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target))
+            out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
+            multi.append(psnr(out, target))
+            multi_y.append(psnr_y(out, target))
             single.append(psnr(net(centre, None, None), target))
     net.train()
-    return {"val_psnr": float(np.mean(multi)), "val_psnr_single": float(np.mean(single))}
+    return {"val_psnr": float(np.mean(multi)), "val_psnr_single": float(np.mean(single)),
+            "val_psnr_y": float(np.mean(multi_y))}
 
 
 def main() -> None:
@@ -60,7 +70,11 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=200000, help="upper bound; --minutes usually stops first")
     ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0 = no limit)")
     ap.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS)
+    ap.add_argument("--loss", default="l1", choices=LOSSES,
+                    help="l1: RGB; luma: full-resolution luma + chroma on 2x2 blocks at 1/4 weight (4:2:0 delivery)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--val-seed", type=int, help="seed of the validation samples (default 10000 + --seed): "
+                    "keep it when a fine-tune draws fresh training data with another --seed")
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
     ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule; "
                     "a shallower FlowVSR is grown to --blocks by identity layers, one without --unshuffle "
@@ -93,15 +107,16 @@ def main() -> None:
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
+    val_seed = 10_000 + args.seed if args.val_seed is None else args.val_seed
     if args.dataset == "faces":
         from vs_plugin.training.face_data import FaceCrops, split_faces
         train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, scale=args.scale)
-        valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, scale=args.scale)
+        valset = FaceCrops(split_faces(args.data, "val"), 32, seed=val_seed, scale=args.scale)
     else:
         train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
                          args.degradation, seed=args.seed, flow_preset=args.flow_preset)
         valset = VSRClips(Sources.scan(args.data, "val"), args.scale, args.frames, 64,
-                          args.degradation, seed=10_000 + args.seed, drop_neighbours=0.0,
+                          args.degradation, seed=val_seed, drop_neighbours=0.0,
                           video_fraction=0.5, flow_preset=args.flow_preset)
     val = [valset[i] for i in range(args.val_samples)]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -121,7 +136,7 @@ def main() -> None:
             g["lr"] = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
         batch = [train[it * args.batch + j] for j in range(args.batch)]
         centre, w, c, target = (torch.stack(t).to(args.device) for t in zip(*batch))
-        loss = F.l1_loss(net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target)
+        loss = sr_loss(args.loss, net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

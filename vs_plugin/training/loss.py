@@ -1,0 +1,37 @@
+"""Training losses for the built-in SR networks.
+
+``luma`` weights the error the way the output is seen and delivered: full-resolution luma, and
+chroma averaged over 2x2 blocks at a quarter of the weight. Video leaves the pipeline as YUV
+4:2:0, which keeps one chroma sample per 2x2 block, and the eye resolves far less colour detail
+than brightness detail; a small network should not spend its capacity on chroma detail that
+the encoder discards. ``l1`` is the plain per-channel RGB error.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+#: BT.601 luma and colour-difference rows (the benchmark's Y is this luma, studio-swing scaled)
+_YCBCR = torch.tensor([[0.299, 0.587, 0.114],
+                       [-0.168736, -0.331264, 0.5],
+                       [0.5, -0.418688, -0.081312]])
+
+LOSSES = ("l1", "luma")
+CHROMA_WEIGHT = 0.25
+
+
+def ycbcr_difference(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``(B, 3, H, W)`` RGB difference as BT.601 Y, Cb, Cr (a linear map: no offsets needed)."""
+    return torch.einsum("ck,bkhw->bchw", _YCBCR.to(out), out - target)
+
+
+def sr_loss(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The training loss ``kind`` (one of :data:`LOSSES`) of ``out`` against ``target``."""
+    if kind == "l1":
+        return F.l1_loss(out, target)
+    if kind == "luma":
+        d = ycbcr_difference(out, target)
+        chroma = F.avg_pool2d(d[:, 1:], 2)
+        return d[:, :1].abs().mean() + CHROMA_WEIGHT * chroma.abs().mean()
+    raise ValueError(f"sr_loss: kind must be one of {'|'.join(LOSSES)}, got {kind!r}")
