@@ -189,3 +189,27 @@ def test_unshuffling_weights_runs_the_old_network_on_block_averages():
     up = lambda t: t.repeat_interleave(2, -1).repeat_interleave(2, -2)  # noqa: E731
     with torch.no_grad():
         torch.testing.assert_close(warm.residual_lr(up(x), up(w), up(c)), plain.residual_lr(x, w, c))
+
+
+def test_luma_loss_weighs_what_4_2_0_delivery_keeps():
+    """``--loss luma``: a luma error counts in full; a chroma pattern that averages out over
+    2x2 blocks (what 4:2:0 discards) costs nothing; a block-level chroma error a quarter."""
+    from vs_plugin.training.loss import CHROMA_WEIGHT, sr_loss
+
+    target = torch.full((1, 3, 8, 8), 0.5)
+    grey = target + 0.1                              # luma +0.1, no chroma
+    assert sr_loss("luma", grey, target).item() == pytest.approx(0.1, rel=1e-5)
+    assert sr_loss("l1", grey, target).item() == pytest.approx(0.1, rel=1e-5)
+    checker = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(4, 4)
+    # a red-minus-cyan checkerboard of zero luma: Cb and Cr alternate within every 2x2 block
+    direction = torch.tensor([1.0, -0.299 / 0.587, 0.0])  # zero BT.601 luma
+    fine_chroma = target + 0.05 * checker * direction.view(1, 3, 1, 1)
+    assert sr_loss("luma", fine_chroma, target).item() == pytest.approx(0.0, abs=1e-7)
+    assert sr_loss("l1", fine_chroma, target).item() > 0.02
+    flat_chroma = target + 0.05 * direction.view(1, 3, 1, 1)
+    cr = 0.05 * (0.5 - 0.418688 * direction[1].item())
+    cb = 0.05 * (-0.168736 - 0.331264 * direction[1].item())
+    expected = CHROMA_WEIGHT * (abs(cb) + abs(cr)) / 2
+    assert sr_loss("luma", flat_chroma, target).item() == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValueError, match="sr_loss: kind must be one of l1|luma, got 'l2'"):
+        sr_loss("l2", grey, target)
