@@ -8,7 +8,7 @@ bicubic upsample, predicted at low resolution and rearranged with pixel-shuffle.
 
 ``unshuffle=2`` folds each 2x2 block of input pixels into channels first (space-to-depth), so
 the body runs on a quarter of the pixels with four times the input information each: an x2
-network for 1080p input with the x4 network's 32-channel, 6-layer body.
+network for 1080p input with a 32-channel, 6-layer body.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ UPSCALE = register(Effect(
         Param("precision", "choice", "auto", "network precision; auto honours what the model supports",
               choices=("auto", "fp32", "fp16", "bf16")),
         Param("ensemble", "bool", False, "x8 geometric self-ensemble: the network on the 8 flips/transposes, "
-              "averaged; 8x the network time for +0.05 to +0.12 dB on Vid4"),
+              "averaged; 8x the network time for +0.05 to +0.13 dB on Vid4"),
         Param("tile", "size", None, "None = whole frame; (w, h) in input pixels or 'auto'",
               choices=("auto",), nullable=True),
         Param("kernel", "choice", "lanczos", "kernel of the final exact-size resize", choices=KERNELS),
