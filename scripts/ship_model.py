@@ -79,6 +79,7 @@ def main() -> None:
         "commit": run.get("commit", ""),
         "evaluation": {"train_val_psnr_rgb": round(last["val_psnr"], 3),
                        "train_val_psnr_rgb_single_frame": round(last["val_psnr_single"], 3),
+                       **({"train_val_psnr_y": round(last["val_psnr_y"], 3)} if "val_psnr_y" in last else {}),
                        "iterations": int(last["iter"]), "minutes": float(last["minutes"])},
         "notes": args.notes,
     }
