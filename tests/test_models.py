@@ -103,8 +103,9 @@ def test_self_ensemble_is_flip_equivariant_and_beats_the_plain_network():
     desc = registry.pick_builtin(4)
     plain = backends.builtin_backend(desc, device="cpu")
     ens = backends.builtin_backend(desc, device="cpu", ensemble=True)
-    hr = sample_photo()[300:428, 0:96]
-    t = torch.from_numpy(hr.transpose(2, 0, 1).copy())[None]
+    photo = sample_photo()
+    small = photo[300:428, 0:96]  # the equivariance checks: small is enough
+    t = torch.from_numpy(small.transpose(2, 0, 1).copy())[None]
     lr = F.interpolate(t, scale_factor=0.25, mode="bicubic", antialias=True)[0].numpy().transpose(1, 2, 0)
     lr = np.ascontiguousarray(lr.clip(0, 1), dtype=np.float32)
     k = desc.frames - 1
@@ -116,10 +117,16 @@ def test_self_ensemble_is_flip_equivariant_and_beats_the_plain_network():
     tr = lambda a: np.ascontiguousarray(np.swapaxes(a, 0, 1))  # noqa: E731
     for g in (flip, tr):
         np.testing.assert_allclose(ens(g(lr), [g(w) for w in warped], [g(c) for c in conf]), g(out), atol=2e-5)
+    # the gain, on the whole photo: on a 128x96 crop it is too noisy to measure (0.03 to over 0.2 dB
+    # depending on the weights); on the whole 600x512 photo the shipped x4 gains 0.21 dB
+    hr = np.ascontiguousarray(photo[: photo.shape[0] // 4 * 4, : photo.shape[1] // 4 * 4])
+    t = torch.from_numpy(hr.transpose(2, 0, 1).copy())[None]
+    lr = F.interpolate(t, scale_factor=0.25, mode="bicubic", antialias=True)[0].numpy().transpose(1, 2, 0)
+    lr = np.ascontiguousarray(lr.clip(0, 1), dtype=np.float32)
     zeros = [np.zeros(lr.shape[:2], np.float32)] * k
     c = slice(8, -8)
     gain = psnr(ens(lr, [lr] * k, zeros)[c, c], hr[c, c]) - psnr(plain(lr, [lr] * k, zeros)[c, c], hr[c, c])
-    assert gain > 0.2, gain
+    assert gain > 0.1, gain
     x = torch.arange(12.0).reshape(1, 1, 3, 4)
     torch.testing.assert_close(self_ensemble(lambda a: a * 2, x), x * 2)  # an equivariant map is unchanged
 
