@@ -54,7 +54,7 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stability", type=float, help="0 = per frame, 1 = strongest temporal fusion")
     g.add_argument("--device", help="'auto', 'cpu', 'cuda' or 'cuda:N'")
     g.add_argument("--ensemble", action="store_true", default=None,
-                   help="x8 self-ensemble of the network: 8x its time for +0.05 to +0.13 dB")
+                   help="x8 self-ensemble of the network: 8x its time; gain in docs/benchmarks.md")
     g.add_argument("--tile", help="tile size WxH in input pixels, or 'auto'")
     faces = g.add_mutually_exclusive_group()
     faces.add_argument("--faces", dest="faces", action="store_true", default=None,
