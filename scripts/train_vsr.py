@@ -26,7 +26,7 @@ from safetensors.torch import save_file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state  # noqa: E402
-from vs_plugin.training.loss import LOSSES, sr_loss  # noqa: E402
+from vs_plugin.training.loss import LOSSES, distill_loss, sharpness_ratio, sr_loss  # noqa: E402
 from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
 
@@ -42,17 +42,18 @@ def psnr_y(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def validate(net: FlowVSR, val: list, device: str) -> dict:
     net.eval()
-    multi, single, multi_y = [], [], []
+    multi, single, multi_y, sharp = [], [], [], []
     with torch.inference_mode():
-        for centre, w, c, target in val:
+        for centre, w, c, target, *_ in val:
             centre, w, c, target = (t[None].to(device) for t in (centre, w, c, target))
             out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
             multi.append(psnr(out, target))
             multi_y.append(psnr_y(out, target))
+            sharp.append(sharpness_ratio(out.clamp(0, 1), target))
             single.append(psnr(net(centre, None, None), target))
     net.train()
     return {"val_psnr": float(np.mean(multi)), "val_psnr_single": float(np.mean(single)),
-            "val_psnr_y": float(np.mean(multi_y))}
+            "val_psnr_y": float(np.mean(multi_y)), "val_sharpness": float(np.mean(sharp))}
 
 
 def main() -> None:
@@ -79,8 +80,13 @@ def main() -> None:
     ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule; "
                     "a shallower FlowVSR is grown to --blocks by identity layers, one without --unshuffle "
                     "is unshuffled (an x4 warm-starts an x2 --unshuffle 2)")
-    ap.add_argument("--dataset", default="video", choices=["video", "faces"],
-                    help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1)")
+    ap.add_argument("--dataset", default="video", choices=["video", "faces", "real"],
+                    help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1); "
+                    "real: real-footage degradations (blur, noise, x264/x265) with teacher targets from --pool")
+    ap.add_argument("--pool", type=Path, help="teacher pool folder (scripts/make_teacher_pool.py), for --dataset real")
+    ap.add_argument("--teacher-weight", type=float, default=0.6, help="share of the teacher in the fidelity loss")
+    ap.add_argument("--grad-weight", type=float, default=1.0, help="weight of the gradient loss against the teacher")
+    ap.add_argument("--strength", type=float, default=1.0, help="scale of the real degradations' blur and noise")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--report-every", type=int, default=200)
@@ -97,7 +103,7 @@ def main() -> None:
     if args.init and not ckpt_path.exists():
         from safetensors.torch import load_file
         init_state = load_file(str(args.init))
-        if args.dataset != "faces":
+        if args.dataset != "faces" or "head.weight" in init_state:
             init_state = deepen_state(init_state, args.blocks)  # a no-op at the same depth
         if args.unshuffle > 1 and init_state["head.weight"].shape[1] != net.head.weight.shape[1]:
             init_state = unshuffle_state(init_state, args.unshuffle)  # e.g. the x4 as a warm start for x2
@@ -112,6 +118,14 @@ def main() -> None:
         from vs_plugin.training.face_data import FaceCrops, split_faces
         train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, scale=args.scale)
         valset = FaceCrops(split_faces(args.data, "val"), 32, seed=val_seed, scale=args.scale)
+    elif args.dataset == "real":
+        from vs_plugin.training.real_data import RealClips
+        from vs_plugin.training.teacher import TeacherPool
+        if args.pool is None:
+            ap.error("--dataset real needs --pool (made by scripts/make_teacher_pool.py)")
+        train = RealClips(args.scale, args.frames, pool=TeacherPool(args.pool), seed=args.seed, strength=args.strength)
+        valset = RealClips(args.scale, args.frames, sources=Sources.scan(args.data, "val"), seed=val_seed,
+                           drop_neighbours=0.0, strength=args.strength)
     else:
         train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
                          args.degradation, seed=args.seed, flow_preset=args.flow_preset)
@@ -135,8 +149,13 @@ def main() -> None:
         for g in opt.param_groups:
             g["lr"] = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
         batch = [train[it * args.batch + j] for j in range(args.batch)]
-        centre, w, c, target = (torch.stack(t).to(args.device) for t in zip(*batch))
-        loss = sr_loss(args.loss, net(centre, w if w.shape[1] else None, c if c.shape[1] else None), target)
+        centre, w, c, target, *teacher = (torch.stack(t).to(args.device) for t in zip(*batch))
+        out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
+        if teacher:
+            loss = distill_loss(out, target, teacher[0], teacher_weight=args.teacher_weight,
+                                grad_weight=args.grad_weight)
+        else:
+            loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -40,12 +40,14 @@ def split_faces(data_root: Path, part: str) -> list[Path]:
 
 class FaceCrops(torch.utils.data.Dataset):
     """Sample i: an HR face crop (``4 * lr_size`` px, random scale and shift around the face
-    centre, random flip) and its degraded x4 LR version (half clean bicubic, half realistic)."""
+    centre, random flip) and its degraded x4 LR version (a ``realistic`` share degraded: by
+    per-image blur/noise/JPEG, or with ``real`` by :func:`.face_gan.degrade_face`; the rest clean
+    bicubic)."""
 
     def __init__(self, files: list[Path], lr_size: int = 32, seed: int = 0, length: int = 10**7,
-                 scale: int = 4, realistic: float = 0.5):
+                 scale: int = 4, realistic: float = 0.5, real: bool = False):
         self.files, self.lr_size, self.seed, self.length = files, lr_size, seed, length
-        self.scale, self.realistic = scale, realistic
+        self.scale, self.realistic, self.real = scale, realistic, real
         self._img = ImageCache()
 
     def __len__(self) -> int:
@@ -70,9 +72,13 @@ class FaceCrops(torch.utils.data.Dataset):
         if rng.random() < 0.5:
             crop = np.ascontiguousarray(crop[:, ::-1])
         crop = np.clip(crop, 0, 1).astype(np.float32)
-        lr = downscale(crop, self.scale)
-        if rng.random() < self.realistic:
-            lr = _realistic(lr, rng)
+        if self.real and rng.random() < self.realistic:  # video degradations at x2-x8 (face_gan)
+            from .face_gan import degrade_face
+            lr = degrade_face(crop, self.lr_size, rng)
+        else:
+            lr = downscale(crop, self.scale)
+            if not self.real and rng.random() < self.realistic:
+                lr = _realistic(lr, rng)
         centre = torch.from_numpy(lr.transpose(2, 0, 1).copy())
         target = torch.from_numpy(crop.transpose(2, 0, 1).copy())
         empty_w = torch.zeros((0, 3) + centre.shape[1:])

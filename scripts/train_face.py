@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Train the built-in face restorer: x4 on aligned face crops, adversarial (resumable, seeded).
+
+    python scripts/train_face.py --data ../shared/data --out runs/face_gan --minutes 60
+
+Generator: a single-frame FlowVSR (residual over bicubic). Losses: luma L1 against the clean
+face, L1 on luma Sobel gradients, and a hinge adversarial loss from our own patch discriminator
+(vs_plugin/training/face_gan.py), switched on after --warmup iterations of pixel training.
+Inputs: realistic video degradations at x2-x8 (blur, noise, JPEG, x264/x265). Identities in
+train/faces are split as vs_plugin/training/face_data.split_faces says; eval/ is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vs_plugin.core import metrics  # noqa: E402
+from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
+from vs_plugin.training.face_data import FaceCrops, split_faces  # noqa: E402
+from vs_plugin.training.face_gan import PatchDiscriminator  # noqa: E402
+from vs_plugin.training.loss import _sobel_luma, sharpness_ratio, sr_loss  # noqa: E402
+
+
+def validate(net, val) -> dict:
+    net.eval()
+    ps, sh = [], []
+    with torch.inference_mode():
+        for centre, _, _, target in val:
+            out = net(centre[None]).clamp(0, 1)
+            ps.append(metrics.psnr_y(out[0].numpy().transpose(1, 2, 0), target.numpy().transpose(1, 2, 0)))
+            sh.append(sharpness_ratio(out, target[None]))
+    net.train()
+    return {"val_psnr_y": float(np.mean(ps)), "val_sharpness": float(np.mean(sh))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--channels", type=int, default=48)
+    ap.add_argument("--blocks", type=int, default=10)
+    ap.add_argument("--lr-size", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--d-lr", type=float, default=2e-4)
+    ap.add_argument("--adv-weight", type=float, default=0.02)
+    ap.add_argument("--grad-weight", type=float, default=1.0)
+    ap.add_argument("--warmup", type=int, default=1500, help="pixel-only iterations before the adversarial loss")
+    ap.add_argument("--minutes", type=float, default=60)
+    ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (grown to --blocks "
+                    "by identity layers, function-preserving)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--report-every", type=int, default=200)
+    ap.add_argument("--val-samples", type=int, default=48)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    g = FlowVSR(4, 1, args.channels, args.blocks)
+    d = PatchDiscriminator()
+    opt_g = torch.optim.Adam(g.parameters(), lr=args.lr, betas=(0.9, 0.99))
+    opt_d = torch.optim.Adam(d.parameters(), lr=args.d_lr, betas=(0.5, 0.99))
+    ckpt = args.out / "checkpoint.pt"
+    it, elapsed0 = 0, 0.0
+    if args.init and not ckpt.exists():
+        from safetensors.torch import load_file
+        g.load_state_dict(deepen_state(load_file(str(args.init)), args.blocks), strict=True)
+    if ckpt.exists():
+        ck = torch.load(ckpt, weights_only=True)
+        g.load_state_dict(ck["g"])
+        d.load_state_dict(ck["d"])
+        opt_g.load_state_dict(ck["opt_g"])
+        opt_d.load_state_dict(ck["opt_d"])
+        it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
+    train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, realistic=0.9, real=True)
+    valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, realistic=1.0, real=True)
+    val = [valset[i] for i in range(args.val_samples)]
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    (args.out / "run.json").write_text(json.dumps({"argv": sys.argv, "commit": commit,
+                                                   "params": sum(p.numel() for p in g.parameters())}, indent=1))
+    log = (args.out / "log.jsonl").open("a")
+    t0 = time.time() - elapsed0
+    hist: dict[str, list] = {"pix": [], "adv": [], "d": []}
+
+    def save(final: bool = False) -> None:
+        torch.save({"g": g.state_dict(), "d": d.state_dict(), "opt_g": opt_g.state_dict(),
+                    "opt_d": opt_d.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt.with_suffix(".tmp"))
+        ckpt.with_suffix(".tmp").replace(ckpt)
+        save_file({k: v.detach().contiguous() for k, v in g.state_dict().items()},
+                  str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in g.config().items()})
+
+    while True:
+        frac = (time.time() - t0) / (args.minutes * 60)
+        if frac >= 1.0:
+            break
+        for grp in opt_g.param_groups:
+            grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+        batch = [train[it * args.batch + j] for j in range(args.batch)]
+        lr_img = torch.stack([b[0] for b in batch])
+        hr = torch.stack([b[3] for b in batch])
+        out = g(lr_img)
+        pix = sr_loss("luma", out, hr) + args.grad_weight * (_sobel_luma(out) - _sobel_luma(hr)).abs().mean()
+        loss = pix
+        adv_on = it >= args.warmup
+        if adv_on:
+            adv = -d(out.clamp(0, 1)).mean()
+            loss = loss + args.adv_weight * adv
+            hist["adv"].append(adv.item())
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_g.step()
+        hist["pix"].append(pix.item())
+        if it >= args.warmup // 2:  # the discriminator starts learning before it is used
+            real, fake = d(hr), d(out.detach().clamp(0, 1))
+            d_loss = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            hist["d"].append(d_loss.item())
+        it += 1
+        if it % args.report_every == 0:
+            rec = {"iter": it, "minutes": round((time.time() - t0) / 60, 2),
+                   **{k: float(np.mean(v)) if v else None for k, v in hist.items()}, **validate(g, val)}
+            hist = {k: [] for k in hist}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            save()
+    log.write(json.dumps({"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(g, val),
+                          "done": True}) + "\n")
+    log.close()
+    save(final=True)
+
+
+if __name__ == "__main__":
+    main()
