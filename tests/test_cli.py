@@ -70,7 +70,7 @@ def test_interrupted_resume_equals_uninterrupted_render(clip_with_audio, tmp_pat
     r = run("upscale", clip_with_audio, "-o", out, *FAST, *seg, "--max-segments", 2)
     assert r.returncode == 2 and b"--resume" in r.stderr
     assert not out.exists()  # nothing under the final name
-    parts = sorted((tmp_path / ".out.mkv.parts").glob("seg_*.mkv"))
+    parts = sorted((tmp_path / ".out.mkv.parts").glob("seg_*.nut"))
     assert len(parts) == 2
     stamp = [p.stat().st_mtime_ns for p in parts]
     r = run("upscale", clip_with_audio, "-o", out, *FAST, *seg)

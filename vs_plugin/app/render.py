@@ -23,6 +23,7 @@ from ..encode import EncodeError, encode, find_ffmpeg
 from ..encode.ffmpeg import partial_path
 from ..errors import SteadyscaleError
 from ..host.upscale import upscale
+from .fingerprint import check_or_write, job_fingerprint
 from .source import open_source
 
 core = vs.core
@@ -124,13 +125,13 @@ def parts_dir(output: Path) -> Path:
 def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool,
                      progress: Callable[[int, int], None] | None) -> Path:
     pdir = parts_dir(job.output)
-    pdir.mkdir(parents=True, exist_ok=True)
+    check_or_write(pdir, job_fingerprint(job))
     grid = segments(start, end, int(job.encode.get("segment_frames", 240)))
     done_frames = 0
     rendered = 0
     files = []
     for s, e in grid:
-        f = pdir / f"seg_{s:08d}_{e:08d}.mkv"
+        f = segment_path(pdir, s, e)
         files.append(f)
         if f.exists():
             done_frames += e - s
@@ -143,16 +144,26 @@ def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, ha
         encode(out[s:e], f, progress=cb, **_encode_args(job))
         done_frames += e - s
         rendered += 1
-    _join(files, job, out, start, end, has_audio)
+    join_segments(files, job, out, start, end, has_audio)
     shutil.rmtree(pdir, ignore_errors=True)
     return job.output
 
 
-def _join(files: list[Path], job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool) -> None:
+def segment_path(folder: Path, s: int, e: int) -> Path:
+    # NUT keeps each stream in its own time base (1/fps): the join computes exact offsets where
+    # Matroska's millisecond clock would shift a later segment's timestamps by rounding
+    return folder / f"seg_{s:08d}_{e:08d}.nut"
+
+
+def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool) -> None:
     """Concatenate finished segments by stream copy (lossless), adding IN's audio/subtitles."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as lst:
         for f in files:
-            lst.write(f"file '{f.resolve()}'\n")
+            s, e = (int(v) for v in f.stem.split("_")[1:3])
+            quoted = str(f.resolve()).replace("'", "'\\''")  # the concat list's quoting of '
+            # each segment's exact length: the demuxer's own guess from a NUT file ends at its
+            # last frame's start, one frame short
+            lst.write(f"file '{quoted}'\nduration {(e - s) / out.fps:.9f}\n")
     tmp = partial_path(job.output)
     cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", lst.name]
     if has_audio:

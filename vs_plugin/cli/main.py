@@ -126,6 +126,13 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     if str(job.output) == "-":
         return _to_stdout(job)
     t0 = time.time()
+    if args.ray:
+        from ..app.cluster import render_ray
+        out = render_ray(job, args.ray, progress=None if args.quiet else _progress("upscale"),
+                         gpus_per_task=args.ray_gpus_per_task, threads_per_task=args.ray_threads,
+                         storage=Path(args.ray_storage) if args.ray_storage else None, verbose=args.verbose)
+        print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
+        return 0
     out = render(job, progress=None if args.quiet else _progress("upscale"))
     print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
@@ -259,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--segment-frames", type=int, help="frames per segment with --resume (default 240)")
     up.add_argument("--max-segments", type=int, help="with --resume: stop after rendering this many new segments")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ray = up.add_argument_group("cluster (pip install 'steadyscale[cluster]'; docs/cluster.md)")
+    ray.add_argument("--ray", metavar="ADDRESS", help="render chunks on a Ray cluster: 'auto', HOST:PORT or ray://...")
+    ray.add_argument("--ray-gpus-per-task", type=float, default=0.0, help="GPUs per chunk task (default 0)")
+    ray.add_argument("--ray-threads", type=int, default=1, help="CPU threads per chunk task (default 1)")
+    ray.add_argument("--ray-storage", metavar="DIR",
+                     help="segment folder every node sees (default: .OUT.parts next to the output)")
     up.set_defaults(func=cmd_upscale)
 
     sc = sub.add_parser("script", help="write an editable .vpy with the same graph",
@@ -317,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         import vapoursynth as vs
 
         from ..encode import EncodeError
-        if isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError)):
+        if isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError, PermissionError)):
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             print(f"steadyscale: {msg}", file=sys.stderr)
             return 2

@@ -88,3 +88,38 @@ def tof(out: Sequence[np.ndarray], gt: Sequence[np.ndarray], skip: int = 2) -> f
         d = _farneback(out[t - 1], out[t]) - _farneback(gt[t - 1], gt[t])
         vals.append(float(np.mean(np.sqrt(np.sum(d ** 2, -1)))))
     return float(np.mean(vals)) if vals else float("nan")
+
+
+def gmsd(out: np.ndarray, ref: np.ndarray) -> float:
+    """Gradient magnitude similarity deviation (Xue et al. 2014) on BT.601 luma (0-255): both
+    images 2x2-averaged and subsampled, Prewitt gradients, GMS map with c = 170, its standard
+    deviation; 0 = identical structure, larger = worse."""
+    def prep(img: np.ndarray) -> np.ndarray:
+        y = (y_bt601(np.clip(img, 0, 1)) - 16.0) * 255.0 / 219.0
+        y = cv2.blur(y, (2, 2), anchor=(0, 0), borderType=cv2.BORDER_REFLECT)
+        return y[::2, ::2]
+
+    px = np.array([[1, 0, -1]] * 3, np.float64) / 3.0
+
+    def mag(y: np.ndarray) -> np.ndarray:
+        gx = cv2.filter2D(y, -1, px, borderType=cv2.BORDER_REPLICATE)
+        gy = cv2.filter2D(y, -1, px.T, borderType=cv2.BORDER_REPLICATE)
+        return np.sqrt(gx ** 2 + gy ** 2)
+
+    mo, mr = mag(prep(out)), mag(prep(ref))
+    c = 170.0
+    gms = (2 * mo * mr + c) / (mo ** 2 + mr ** 2 + c)
+    return float(gms.std())
+
+
+def sobel_energy(img: np.ndarray) -> float:
+    """Mean Sobel gradient magnitude of BT.601 luma (0-255 studio scale): how sharp an image is."""
+    y = y_bt601(np.clip(img, 0, 1))
+    gx = cv2.Sobel(y, cv2.CV_64F, 1, 0, ksize=3)
+    gy = cv2.Sobel(y, cv2.CV_64F, 0, 1, ksize=3)
+    return float(np.mean(np.sqrt(gx ** 2 + gy ** 2)))
+
+
+def sharpness(out: np.ndarray, ref: np.ndarray) -> float:
+    """Sobel sharpness of ``out`` relative to the ground truth ``ref`` (1 = as sharp)."""
+    return sobel_energy(out) / max(sobel_energy(ref), 1e-9)

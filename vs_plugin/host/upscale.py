@@ -81,9 +81,10 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
     return core.std.ModifyFrame(blank, [blank, flow_clip], draw)
 
 
-#: built-in model families: clean bicubic (the default: matches the benchmark protocol and
-#: invents nothing on clean input) and realistic (blur, noise, compression: for real footage)
-BUILTIN_MODES = {"builtin": "bicubic", "builtin-real": "compressed"}
+#: built-in model families by the degradation they were trained for: ``builtin`` (the default)
+#: restores real footage (blur, noise, x264/x265 compression, distilled from a teacher);
+#: ``builtin-clean`` is the bicubic-trained family for clean sources (the Vid4/Set5 protocol)
+BUILTIN_MODES = {"builtin": "real", "builtin-clean": "bicubic"}
 
 
 def _ensemble_needs_torch(func: str, model) -> vs.Error:
@@ -103,7 +104,7 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
             desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[model])
             if desc is None:
                 raise fail(func, f"model={model!r} but no such built-in model is shipped in models/; "
-                                 "use model='builtin', 'lanczos' or a model file")
+                                 f"use one of {', '.join(BUILTIN_MODES)}, 'lanczos' or a model file")
             return backends.builtin_backend(desc, device, precision, tile, ensemble=ensemble)
         return backends.spandrel_backend(model, device, precision, tile, ensemble=ensemble)
     except ValueError as e:
