@@ -125,7 +125,7 @@ def main() -> None:
             ap.error("--dataset real needs --pool (made by scripts/make_teacher_pool.py)")
         train = RealClips(args.scale, args.frames, pool=TeacherPool(args.pool), seed=args.seed, strength=args.strength)
         valset = RealClips(args.scale, args.frames, sources=Sources.scan(args.data, "val"), seed=val_seed,
-                           drop_neighbours=0.0, strength=args.strength)
+                           drop_neighbours=0.0, chain="eval")
     else:
         train = VSRClips(Sources.scan(args.data, "train"), args.scale, args.frames, args.lr_size,
                          args.degradation, seed=args.seed, flow_preset=args.flow_preset)

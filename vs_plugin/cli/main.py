@@ -114,7 +114,7 @@ def _job(args: argparse.Namespace):
         if up.get("fit", "contain") not in ("contain", "stretch"):
             raise ValueError("--faces needs --fit contain or stretch (the face layer maps the source "
                              "onto the upscale without crop or padding)")
-    return RenderJob(input=args.input, output=Path(args.output), upscale=up, encode=enc,
+    return RenderJob(input=args.input, output=Path(getattr(args, "output", "-")), upscale=up, encode=enc,
                      start=args.start, end=args.end, resume=getattr(args, "resume", False),
                      max_segments=getattr(args, "max_segments", None), faces=faces)
 
@@ -145,6 +145,79 @@ def _to_stdout(job) -> int:
     _, out = build(job)
     s, e = frame_range(out.num_frames, job.start, job.end)
     out[s:e].output(sys.stdout.buffer, y4m=True)
+    return 0
+
+
+def _served_clip(args: argparse.Namespace):
+    """(clip, stem) for ``serve``: a .vpy script's output 0, or IN through the upscale graph
+    exactly as ``steadyscale upscale IN -o -`` builds it."""
+    if args.input.endswith(".vpy"):
+        import runpy
+
+        import vapoursynth as vs
+        if not Path(args.input).is_file():
+            raise FileNotFoundError(f"serve: script not found: {args.input}")
+        runpy.run_path(args.input, run_name="__vapoursynth__")
+        outputs = vs.get_outputs()
+        if 0 not in outputs:
+            raise ValueError(f"serve: {args.input} sets no output 0 (call clip.set_output())")
+        clip = getattr(outputs[0], "clip", outputs[0])
+        if clip.format.color_family == vs.RGB or clip.format.sample_type != vs.INTEGER:
+            raise ValueError(f"serve: {args.input}'s output is {clip.format.name}; y4m needs integer YUV or GRAY "
+                             "(convert it in the script, e.g. core.resize.Bicubic(clip, format=vs.YUV444P16, "
+                             "matrix_s='709'))")
+        return clip, Path(args.input).stem
+    from ..app.render import build, frame_range
+
+    _, out = build(_job(args))
+    s, e = frame_range(out.num_frames, args.start, args.end)
+    return out[s:e], Path(args.input.rstrip("/")).stem or "render"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from ..serve.files import ServedRender
+
+    if not args.mountdir and not args.http:
+        raise ValueError("serve: give a MOUNTDIR, --http HOST:PORT, or both")
+    if args.mountdir:
+        from ..serve.fuse_fs import _fuse, check_mountpoint
+        _fuse()
+        check_mountpoint(Path(args.mountdir))  # before the (slow) graph is built
+    if args.cache_mb <= 0:
+        raise ValueError(f"serve: --cache-mb must be > 0, got {args.cache_mb}")
+    clip, stem = _served_clip(args)
+    served = ServedRender(clip, stem, cache_mb=args.cache_mb, readahead=args.readahead)
+    server = None
+    if args.http:
+        from ..serve.http import make_server, serve_in_background
+        host, _, port = args.http.rpartition(":")
+        try:
+            server = make_server(served, host.strip("[]") or "127.0.0.1", int(port))
+        except (ValueError, OSError) as e:
+            raise ValueError(f"serve: --http {args.http}: {e}") from None
+        where = f"http://{server.server_address[0]}:{server.server_address[1]}/{stem}.y4m"
+        print(f"steadyscale: serving {where} ({clip.num_frames} frames)", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        if args.mountdir:
+            from ..serve.fuse_fs import mount
+            if server:
+                serve_in_background(server)
+            print(f"steadyscale: mounted {args.mountdir}/{stem}.y4m and {args.mountdir}/{stem}/ "
+                  f"({clip.num_frames} frames); Ctrl+C unmounts", file=sys.stderr, flush=True)
+            mount(served, Path(args.mountdir))  # returns once unmounted (SIGINT, SIGTERM, fusermount3 -u)
+        else:
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server:
+            server.shutdown() if args.mountdir else None
+            server.server_close()
+        served.close()
+    print("steadyscale: stopped serving", file=sys.stderr)
     return 0
 
 
@@ -281,6 +354,19 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("-o", "--output", required=True, metavar="SCRIPT.vpy")
     _add_graph_options(sc)
     sc.set_defaults(func=cmd_script)
+
+    sv = sub.add_parser("serve", help="serve a render as seekable files (FUSE mount and/or HTTP)",
+                        description="Mount a read-only folder holding IN.y4m (the exact bytes of "
+                                    "'steadyscale upscale IN -o -') and IN/NNNNNN.tif (16-bit RGB), "
+                                    "rendered on demand in any order; or serve the same over HTTP with "
+                                    "byte ranges. IN may be a .vpy script (its output 0). docs/serve.md")
+    sv.add_argument("input", metavar="IN|SCRIPT.vpy")
+    sv.add_argument("mountdir", metavar="MOUNTDIR", nargs="?", help="an empty folder to mount on")
+    sv.add_argument("--http", metavar="HOST:PORT", help="also (or only) serve over HTTP, e.g. 127.0.0.1:8080")
+    sv.add_argument("--cache-mb", type=float, default=512, help="frame cache bound in MB (default 512)")
+    sv.add_argument("--readahead", type=int, default=4, help="frames rendered ahead of a reader (default 4)")
+    _add_graph_options(sv)
+    sv.set_defaults(func=cmd_serve)
 
     pr = sub.add_parser("presets", help="list presets or show one")
     pr.add_argument("action", choices=["list", "show"])

@@ -24,8 +24,9 @@ import numpy as np
 
 from .vsr_data import jpeg_roundtrip
 
-#: downscale filters a scaler in the wild may have used
-_RESIZE = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
+#: downscale filters a scaler in the wild may have used ("aa-cubic": antialiased bicubic, as
+#: MATLAB imresize and most video scalers; the others as cheap scalers and camera binning do)
+_RESIZE = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "aa-cubic": None}
 CODECS = ("libx264", "libx265")
 PRESETS = ("ultrafast", "veryfast", "fast", "medium")
 
@@ -54,12 +55,12 @@ class RealDegradation:
 def draw_real(rng: np.random.Generator, *, strength: float = 1.0) -> RealDegradation:
     """A random clip degradation; ``strength`` scales blur and noise (0.5 = milder)."""
     s = strength
-    if rng.random() < 0.75:
+    if rng.random() < 0.85:  # sigmas in high-resolution pixels: 0.4-4 is 0.1-1 low-resolution pixel
         if rng.random() < 0.6:  # isotropic
-            sig = rng.uniform(0.2, 1.6) * s
+            sig = rng.uniform(0.4, 4.0) * s
             sigma, angle = (sig, sig), 0.0
         else:
-            sigma = (rng.uniform(0.2, 2.0) * s, rng.uniform(0.2, 2.0) * s)
+            sigma = (rng.uniform(0.4, 4.0) * s, rng.uniform(0.4, 4.0) * s)
             angle = float(rng.uniform(0, 180))
     else:
         sigma, angle = (0.0, 0.0), 0.0
@@ -100,6 +101,15 @@ def _noise(img: np.ndarray, sigma: float, poisson: float, grey: bool, rng: np.ra
     return np.clip(img, 0, 1)
 
 
+def _aa_cubic(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    t = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None]
+    out = F.interpolate(t, size=(h, w), mode="bicubic", antialias=True, align_corners=False)
+    return out[0].numpy().transpose(1, 2, 0).clip(0, 1)
+
+
 def lr_size(hr_shape: tuple[int, ...], scale: int) -> tuple[int, int]:
     """``(h, w)`` of the low-resolution frames: divided by ``scale`` and made even (4:2:0)."""
     h, w = hr_shape[0] // scale, hr_shape[1] // scale
@@ -116,7 +126,10 @@ def apply_real(hr: list[np.ndarray], scale: int, d: RealDegradation,
     for f in hr:
         if kernel is not None:
             f = cv2.filter2D(f, -1, kernel, borderType=cv2.BORDER_REFLECT101)
-        f = cv2.resize(f, (w, h), interpolation=_RESIZE[d.resize])
+        if d.resize == "aa-cubic":
+            f = _aa_cubic(f, h, w)
+        else:
+            f = cv2.resize(f, (w, h), interpolation=_RESIZE[d.resize])
         f = _noise(f, d.noise, d.poisson, d.grey_noise, rng)
         if d.jpeg:
             f = jpeg_roundtrip(f, d.jpeg)

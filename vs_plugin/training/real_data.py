@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .degrade import apply_real, draw_real
+from .degrade import apply_real, draw_real, eval_chain
 from .teacher import TeacherPool
 from .vsr_data import Sources, VSRClips, align_window
 
@@ -32,16 +32,20 @@ class RealClips(torch.utils.data.Dataset):
 
     With a :class:`.teacher.TeacherPool` the windows and teacher targets come from it; with
     :class:`.vsr_data.Sources` windows are drawn fresh and the teacher target is the ground truth
-    (validation). ``strength`` scales the blur and noise of the draws.
+    (validation). ``strength`` scales the blur and noise of the draws; ``chain="eval"`` applies the
+    benchmark's fixed chain instead (:func:`.degrade.eval_chain`, CRF 28), for validation.
     """
 
     def __init__(self, scale: int, frames: int, *, pool: TeacherPool | None = None,
                  sources: Sources | None = None, hr_size: int = 192, seed: int = 0,
-                 length: int = 10**7, drop_neighbours: float = 0.1, strength: float = 1.0):
+                 length: int = 10**7, drop_neighbours: float = 0.1, strength: float = 1.0,
+                 chain: str = "random"):
         if (pool is None) == (sources is None):
             raise ValueError("RealClips: give exactly one of pool= or sources=")
         self.scale, self.frames, self.pool, self.seed, self.length = scale, frames, pool, seed, length
-        self.drop, self.strength = drop_neighbours, strength
+        if chain not in ("random", "eval"):
+            raise ValueError(f"RealClips: chain must be 'random' or 'eval', got {chain!r}")
+        self.drop, self.strength, self.chain = drop_neighbours, strength, chain
         self._clips = None if sources is None else VSRClips(sources, 4, frames, hr_size // 4, video_fraction=0.5)
 
     def __len__(self) -> int:
@@ -66,7 +70,10 @@ class RealClips(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, i])
         hr, tg = self.window(rng)
-        lr = apply_real(list(hr), self.scale, draw_real(rng, strength=self.strength), rng)
+        if self.chain == "eval":  # the benchmark's fixed chain (validation on train/'s held-out part)
+            lr = eval_chain(list(hr), 28, self.scale)
+        else:
+            lr = apply_real(list(hr), self.scale, draw_real(rng, strength=self.strength), rng)
         h, w = lr[0].shape[:2]
         hs, ws = h * self.scale, w * self.scale
         mid = len(lr) // 2
