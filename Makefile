@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 		rm -rf "$(VENV)"; "$$PYTHON" -m venv "$(VENV)" || exit 1; \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,cluster,serve]'
 	@# vspipe finds this venv's Python through VapourSynth's per-install runtime config
 	$(VENV)/bin/vapoursynth config >/dev/null
 	@touch $(STAMP)

@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--pool", type=Path, help="teacher pool folder (scripts/make_teacher_pool.py), for --dataset real")
     ap.add_argument("--teacher-weight", type=float, default=0.6, help="share of the teacher in the fidelity loss")
     ap.add_argument("--grad-weight", type=float, default=1.0, help="weight of the gradient loss against the teacher")
+    ap.add_argument("--magnitude-weight", type=float, default=0.0,
+                    help="weight of the gradient-magnitude loss against the teacher (pays for sharpness)")
     ap.add_argument("--strength", type=float, default=1.0, help="scale of the real degradations' blur and noise")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
@@ -153,7 +155,7 @@ def main() -> None:
         out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
         if teacher:
             loss = distill_loss(out, target, teacher[0], teacher_weight=args.teacher_weight,
-                                grad_weight=args.grad_weight)
+                                grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight)
         else:
             loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)

@@ -187,6 +187,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_mountpoint(Path(args.mountdir))  # before the (slow) graph is built
     if args.cache_mb <= 0:
         raise ValueError(f"serve: --cache-mb must be > 0, got {args.cache_mb}")
+    import vapoursynth as vs
+    vs.core.max_cache_size = max(64, int(args.cache_mb))  # VapourSynth's own frame cache, bounded alike
     clip, stem = _served_clip(args)
     served = ServedRender(clip, stem, cache_mb=args.cache_mb, readahead=args.readahead)
     server = None

@@ -19,6 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 log = logging.getLogger("steadyscale.serve")
 
 
+def one_line(e: BaseException) -> str:
+    """The message of ``e`` on one line: the last line of a traceback VapourSynth wraps in it."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
+
+
 class RenderError(RuntimeError):
     """A frame could not be rendered (the front ends answer EIO / HTTP 500)."""
 
@@ -53,8 +59,9 @@ class FrameStore:
         try:
             data = self._encoders[kind](n)
         except Exception as e:  # noqa: BLE001 - any render failure becomes a read error
-            log.error("steadyscale serve: frame %d (%s) failed: %s", n, kind, str(e).splitlines()[0] if str(e) else e)
-            raise RenderError(f"frame {n}: {e}") from e
+            msg = one_line(e)
+            log.error("steadyscale serve: frame %d (%s) failed: %s", n, kind, msg)
+            raise RenderError(f"frame {n}: {msg}") from e
         with self._lock:
             self.renders += 1
             self._size[kind] = len(data)
