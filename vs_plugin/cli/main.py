@@ -123,6 +123,13 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     from ..app.render import render
 
     job = _job(args)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        import torch
+        import vapoursynth as vs
+        vs.core.num_threads = args.threads
+        torch.set_num_threads(args.threads)
     if str(job.output) == "-":
         return _to_stdout(job)
     t0 = time.time()
@@ -341,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--segment-frames", type=int, help="frames per segment with --resume (default 240)")
     up.add_argument("--max-segments", type=int, help="with --resume: stop after rendering this many new segments")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    up.add_argument("--threads", type=int, help="CPU threads for VapourSynth and torch (default: all cores)")
     ray = up.add_argument_group("cluster (pip install 'steadyscale[cluster]'; docs/cluster.md)")
     ray.add_argument("--ray", metavar="ADDRESS", help="render chunks on a Ray cluster: 'auto', HOST:PORT or ray://...")
     ray.add_argument("--ray-gpus-per-task", type=float, default=0.0, help="GPUs per chunk task (default 0)")
