@@ -199,3 +199,76 @@ def test_image_sequence_input_folder_and_glob(tmp_path):
         v = c.streams.video[0].codec_context
         assert (v.width, v.height, v.pix_fmt, v.colorspace) == (320, 180, "yuv444p10le", 6)
         assert sum(1 for _ in c.decode(video=0)) == 3
+
+
+def test_resume_refuses_segments_made_with_other_settings(clip_with_audio, tmp_path):
+    out = tmp_path / "out.mkv"
+    seg = ["--encoder", "ffv1", "--resume", "--segment-frames", 5]
+    assert run("upscale", clip_with_audio, "-o", out, *FAST, *seg, "--max-segments", 1).returncode == 2
+    r = run("upscale", clip_with_audio, "-o", out, "--model", "lanczos", "--width", "640", "--height", "360",
+            "-q", *seg)
+    assert r.returncode == 2
+    assert ("were made with other settings (range, upscale.height, upscale.width differ)" in r.stderr.decode()
+            or "upscale.height, upscale.width differ" in r.stderr.decode()), r.stderr.decode()
+    assert not out.exists()
+
+
+def test_output_never_destroys_the_input_or_an_existing_file(clip_with_audio, tmp_path):
+    src = tmp_path / "in.mp4"
+    src.write_bytes(clip_with_audio.read_bytes())
+    r = run("upscale", src, "-o", src, *FAST)
+    assert r.returncode == 2 and f"-o {src} is the input file itself" in r.stderr.decode()
+    assert src.read_bytes() == clip_with_audio.read_bytes()
+    out = tmp_path / "o.mkv"
+    out.write_bytes(b"keep me")
+    r = run("upscale", src, "-o", out, *FAST)
+    assert r.returncode == 2 and "exists; pass -y to overwrite it" in r.stderr.decode()
+    assert out.read_bytes() == b"keep me"
+    assert run("upscale", src, "-o", out, *FAST, "-y", "--end", 2).returncode == 0
+    assert out.read_bytes() != b"keep me"
+
+
+def test_ffmpeg_failures_say_why(clip_with_audio, tmp_path):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--end", 2, "--encoder-args=-bogus 1")
+    assert r.returncode == 2
+    assert r.stderr.decode().strip().startswith(f"steadyscale: ffmpeg failed writing {tmp_path / 'o.mkv'}: ")
+    assert "Option not found" in r.stderr.decode()
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("flag, message", [
+    (["--device", "nonsense"], "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'nonsense'"),
+    (["--model", "builtin-face-x4"], "model 'builtin-face-x4' is a face-sr model; use it with face_layer()"),
+])
+def test_bad_values_are_one_line_errors_at_graph_build(clip_with_audio, tmp_path, flag, message):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", "--width", "320", "--height", "180", "-q", *flag)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == f"steadyscale: steadyscale.upscale: {message}"
+
+
+def test_a_model_listed_by_name_renders(clip_with_audio, tmp_path):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", "--model", "builtin-clean-x2", "--width", "320",
+            "--height", "180", "-q", "--end", 2)
+    assert r.returncode == 0, r.stderr.decode()
+
+
+def test_resume_works_with_an_apostrophe_in_the_output_name(clip_with_audio, tmp_path):
+    out = tmp_path / "it's done.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--encoder", "ffv1", "--resume", "--segment-frames", 10)
+    assert r.returncode == 0, r.stderr.decode()
+    assert len(decode(out)) == 24
+
+
+def test_sigint_exits_130_and_leaves_no_output(clip_with_audio, tmp_path):
+    import signal
+    import time
+    out = tmp_path / "o.mkv"
+    p = subprocess.Popen([EXE, "upscale", str(clip_with_audio), "-o", str(out), "--model", "builtin-clean",
+                          "--width", "1280", "--height", "720", "--encoder", "ffv1"], stderr=subprocess.PIPE)
+    t0 = time.time()
+    while not list(tmp_path.glob(".*partial*")) and time.time() - t0 < 60:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err.decode()
+    assert not out.exists() and not list(tmp_path.iterdir())

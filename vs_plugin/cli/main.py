@@ -132,6 +132,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if str(job.output) == "-":
         return _to_stdout(job)
+    _check_output(job.input, job.output, args.overwrite)
     t0 = time.time()
     if args.ray:
         from ..app.cluster import render_ray
@@ -143,6 +144,18 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     out = render(job, progress=None if args.quiet else _progress("upscale"))
     print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
+
+
+def _check_output(src: str, out: Path, overwrite: bool) -> None:
+    """Refuse to destroy the input or an existing file, and fail now on an unwritable folder."""
+    import os
+    if Path(src).exists() and out.exists() and out.resolve() == Path(src).resolve():
+        raise ValueError(f"-o {out} is the input file itself; choose another output name")
+    if out.exists() and not overwrite:
+        raise ValueError(f"{out} exists; pass -y to overwrite it, or choose another name")
+    folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not os.access(folder, os.W_OK):
+        raise ValueError(f"cannot write into {folder} (read-only or no permission); choose another -o folder")
 
 
 def _to_stdout(job) -> int:
@@ -348,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--segment-frames", type=int, help="frames per segment with --resume (default 240)")
     up.add_argument("--max-segments", type=int, help="with --resume: stop after rendering this many new segments")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    up.add_argument("-y", "--overwrite", action="store_true", help="replace OUT if it exists (default: refuse)")
     up.add_argument("--threads", type=int, help="CPU threads for VapourSynth and torch (default: all cores)")
     ray = up.add_argument_group("cluster (pip install 'steadyscale[cluster]'; docs/cluster.md)")
     ray.add_argument("--ray", metavar="ADDRESS", help="render chunks on a Ray cluster: 'auto', HOST:PORT or ray://...")

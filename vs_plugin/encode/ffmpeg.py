@@ -104,13 +104,19 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
         if rc != 0:
             raise EncodeError(f"ffmpeg exited with code {rc}: {err.strip()[-2000:]}")
     except BaseException as e:
+        exited = proc.poll() is not None  # ffmpeg gave up first: its own words say why
+        if exited and not isinstance(e, (EncodeError, KeyboardInterrupt)):
+            err = proc.stderr.read().decode(errors="replace").strip().splitlines()
+            tmp.unlink(missing_ok=True)
+            reason = err[-1] if err else f"exit code {proc.returncode}"
+            raise EncodeError(f"ffmpeg failed writing {path}: {reason}") from None
         proc.kill()
         proc.wait()
         tmp.unlink(missing_ok=True)
         if isinstance(e, EncodeError):
             raise
-        if isinstance(e, KeyboardInterrupt):
-            raise EncodeError(f"interrupted; nothing was written to {path}") from e
+        if isinstance(e, KeyboardInterrupt):  # the CLI reports it and exits 130, as shells expect
+            raise
         raise EncodeError(f"encoding failed ({e}); nothing was written to {path}") from e
     os.replace(tmp, path)
     return path

@@ -91,6 +91,23 @@ def _ensemble_needs_torch(func: str, model) -> vs.Error:
     return fail(func, f"ensemble=True needs a torch model ('builtin' or a model file), got {model!r}")
 
 
+def check_device(func: str, device: str) -> None:
+    """``device`` is 'auto', 'cpu', 'cuda' or 'cuda:N' and exists here (checked at graph build)."""
+    import re
+
+    import torch
+    if device in ("auto", "cpu"):
+        return
+    if not re.fullmatch(r"cuda(:\d+)?", device):
+        raise fail(func, f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if not torch.cuda.is_available():
+        raise fail(func, f"device={device!r} but this machine has no usable CUDA device "
+                         "(torch.cuda.is_available() is False); use device='cpu' or 'auto'")
+    index = int(device.partition(":")[2] or 0)
+    if index >= torch.cuda.device_count():
+        raise fail(func, f"device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)")
+
+
 def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile, ensemble: bool = False):
     """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
     if not isinstance(model, str):
@@ -100,6 +117,11 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
             return model
         raise fail(func, f"model must be 'builtin', 'lanczos', a model file path or an SR backend, got {model!r}")
     try:
+        named = registry.builtin_models().get(model)
+        if named is not None:  # one shipped model by its manifest name ('steadyscale models list')
+            if named.purpose != "video-sr":
+                raise fail(func, f"model {model!r} is a {named.purpose} model; use it with face_layer()")
+            return backends.builtin_backend(named, device, precision, tile, ensemble=ensemble)
         if model in BUILTIN_MODES:
             desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[model])
             if desc is None:
@@ -184,6 +206,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         if p["ensemble"]:
             raise _ensemble_needs_torch(func, "lanczos")
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
+    check_device(func, p["device"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
     tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     backend = _backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
