@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import save_file
 
@@ -24,3 +25,45 @@ def test_random_gfpgan_file_loads_and_runs_deterministically(tmp_path):
     a, b = backend(crop), backend(crop)
     assert a.shape == (512, 512, 3) and a.dtype == np.float32
     assert np.array_equal(a, b)  # no random noise injection: same crop, same face
+
+
+def _random_restorer(arch: str, path):
+    """A randomly initialised state dict of a third-party face architecture, saved as .pth (the
+    layout official weights use); small variants where spandrel reads the sizes from the keys."""
+    torch.manual_seed(0)
+    if arch == "GFPGAN":
+        from spandrel.architectures.GFPGAN import GFPGAN
+        net = GFPGAN(out_size=512, num_style_feat=512, channel_multiplier=2, decoder_load_path=None,
+                     fix_decoder=False, num_mlp=8, input_is_latent=True, different_w=True, narrow=1, sft_half=True)
+    elif arch == "RestoreFormer":  # RestoreFormer++'s layout; spandrel reads every size from the keys
+        from spandrel.architectures.RestoreFormer import RestoreFormer
+        net = RestoreFormer(ch=32, n_embed=64, embed_dim=32, z_channels=32, ch_mult=(1, 1, 2, 2, 2, 2))
+    else:
+        extra = pytest.importorskip("spandrel_extra_arches.architectures.CodeFormer",
+                                    reason="CodeFormer needs the faces-extra (spandrel-extra-arches)")
+        net = extra.CodeFormer(dim_embd=64, n_layers=2, codebook_size=64)
+    torch.save(net.state_dict(), path)
+
+
+@pytest.mark.parametrize("arch, stability", [("GFPGAN", 0.0), ("RestoreFormer", 0.7), ("CodeFormer", 0.0)])
+def test_third_party_restorers_run_the_whole_face_layer(tmp_path, arch, stability):
+    import vapoursynth as vs
+    from clips import from_arrays
+    from faces_clip import two_faces
+
+    import vs_plugin
+    from vs_plugin.host.arrays import frame_to_array
+
+    path = tmp_path / f"{arch}-random.pth"
+    _random_restorer(arch, path)
+    src = from_arrays(two_faces(3, 320, 180))
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    out = vs_plugin.face_layer(src, up, model=str(path), stability=stability, radius=1, strength=1.0)
+    mask = vs_plugin.face_layer(src, up, model=str(path), stability=stability, radius=1, strength=1.0,
+                                output="mask")
+    a, u, m = frame_to_array(out.get_frame(1)), frame_to_array(up.get_frame(1)), frame_to_array(mask.get_frame(1))
+    inside, outside = m[..., 0] > 0.5, m[..., 0] == 0
+    assert inside.sum() > 2000  # the face was found and restored
+    assert np.abs(a - u)[inside].mean() > 0.01  # random weights change it (the model really ran)
+    assert np.array_equal(a[outside], u[outside])  # nothing outside the feathered face mask changes
+    assert np.array_equal(a, frame_to_array(out.get_frame(1)))  # deterministic (no noise injection)
