@@ -76,7 +76,8 @@ def main() -> None:
     p = subprocess.Popen([EXE, "upscale", str(src), "-o", "-", *graph], stdout=subprocess.PIPE)
     r = read_stream(p.stdout, frame_size, 60, t0)
     p.wait()
-    rows.append({"reader": "pipe: steadyscale upscale -o - (as vspipe)", **r, "fps": round(args.frames / r["read_s"], 3)})
+    rows.append({"reader": "pipe: steadyscale upscale -o - (as vspipe)", **r,
+                 "fps": round(args.frames / r["read_s"], 3)})
     print(rows[-1], file=sys.stderr, flush=True)
 
     mount = tmp / "mnt"
@@ -122,7 +123,8 @@ def main() -> None:
     args.json.write_text(json.dumps(res, indent=1))
     print("| reader | first frame (s) | full read (s) | fps | overhead vs pipe |\n| --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['reader']} | {r['first_frame_s']} | {r['read_s']} | {r['fps']} | {r.get('overhead_vs_pipe', '')} |")
+        print(f"| {r['reader']} | {r['first_frame_s']} | {r['read_s']} | {r['fps']} | "
+              f"{r.get('overhead_vs_pipe', '')} |")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ the clean downscale of each centre frame (see vs_plugin/training/teacher.py). Th
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=77)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     teacher = args.teacher or args.data / "teachers" / "realesrgan_x4plus_fp16.safetensors"

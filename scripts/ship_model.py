@@ -28,6 +28,11 @@ FACE_TERMS = ("CelebA aligned faces (2,000 images of 200 identities; the last 20
               "from ../shared/data/train/faces; eval/ never seen")
 
 
+#: validation figures of a run's last log line -> manifest names (train/'s held-out part)
+EVAL_KEYS = {"val_psnr": "train_val_psnr_rgb", "val_psnr_single": "train_val_psnr_rgb_single_frame",
+             "val_psnr_y": "train_val_psnr_y", "val_sharpness": "train_val_sharpness"}
+
+
 def toml_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -47,6 +52,7 @@ def main() -> None:
     ap.add_argument("--degradation", default="bicubic")
     ap.add_argument("--notes", default="")
     ap.add_argument("--training-data", default=DATA_TERMS)
+    ap.add_argument("--teacher", default="", help="the teacher whose outputs trained it (distillation), recorded")
     args = ap.parse_args()
     if args.purpose == "face-sr" and args.training_data == DATA_TERMS:
         args.training_data = FACE_TERMS
@@ -77,9 +83,8 @@ def main() -> None:
         "licence": "weights: MIT (this project); training data: research use only",
         "command": cmd,
         "commit": run.get("commit", ""),
-        "evaluation": {"train_val_psnr_rgb": round(last["val_psnr"], 3),
-                       "train_val_psnr_rgb_single_frame": round(last["val_psnr_single"], 3),
-                       **({"train_val_psnr_y": round(last["val_psnr_y"], 3)} if "val_psnr_y" in last else {}),
+        **({"teacher": args.teacher} if args.teacher else {}),
+        "evaluation": {**{name: round(last[key], 3) for key, name in EVAL_KEYS.items() if key in last},
                        "iterations": int(last["iter"]), "minutes": float(last["minutes"])},
         "notes": args.notes,
     }

@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -194,9 +193,7 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
                 except ray.exceptions.RayError as err:  # died on every retry
                     raise EncodeError(f"chunk [{s}, {e}) was lost {MAX_RETRIES + 1} times "
                                       f"({type(err).__name__}); the cluster is unhealthy") from None
-                if verbose:
-                    print(f"steadyscale: chunk [{s}, {e}) done in {info['seconds']} s (pid {info['pid']})",
-                          file=sys.stderr)
+                log.info("chunk [%d, %d) done in %s s (pid %s)", s, e, info["seconds"], info["pid"])
             if progress:  # the tracker holds every rendered chunk's count, finished or running
                 progress(min(total, done_before + ray.get(tracker.total.remote())), total)
     except BaseException:

@@ -17,7 +17,8 @@ UPSCALE = register(Effect(
     doc="Flow-aligned, temporally stable AI upscaling of any resolution to an exact size.",
     clips=(ClipSpec("clip", "input clip", radius="radius"),),
     params=SIZE_PARAMS + (
-        Param("model", "str", "builtin", "'builtin' (real footage: restores blur and compression), 'builtin-clean' (clean sources), "
+        Param("model", "str", "builtin", "'builtin' (real footage: restores blur and compression), "
+              "'builtin-clean' (clean sources), "
               "'lanczos', or a .pth/.safetensors file spandrel loads"),
         Param("radius", "int", 2, "neighbours on each side used for temporal alignment", min=0, max=8),
         Param("stability", "float", 0.5, "0 = per-frame output, 1 = strongest temporal fusion", min=0.0, max=1.0),

@@ -31,6 +31,7 @@ class ModelDescriptor:
     supports_bf16: bool = True
     degradation: str = "bicubic"
     training_data: str = ""
+    teacher: str = ""  # the network whose outputs were distillation targets (training only, never shipped)
     licence: str = ""
     command: str = ""
     commit: str = ""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from pathlib import Path
 
@@ -43,19 +42,19 @@ def build_pool(data_root: Path, teacher_path: Path, out: Path, windows: int, hr_
     parts.mkdir(exist_ok=True)
     src = VSRClips(Sources.scan(data_root, "train"), 4, frames, hr_size // 4, seed=seed, video_fraction=0.5)
     net = load_teacher(teacher_path)
-    t0 = time.time()
+    t0, made = time.time(), 0
     for start in range(0, windows, batch):
         part = parts / f"{start:06d}.npz"
         if part.exists():
             continue
-        hrs = [np.stack(src.hr_window(np.random.default_rng([seed, i]))) for i in range(start, min(windows, start + batch))]
+        stop = min(windows, start + batch)
+        hrs = [np.stack(src.hr_window(np.random.default_rng([seed, i]))) for i in range(start, stop)]
         lr = np.stack([downscale(h[frames // 2], 4) for h in hrs]).transpose(0, 3, 1, 2)
         with torch.inference_mode():
             tgt = net(torch.from_numpy(np.ascontiguousarray(lr))).clamp(0, 1).numpy().transpose(0, 2, 3, 1)
         np.savez(part, hr=np.stack(hrs).astype(np.float16), teacher=tgt.astype(np.float16))
-        done = start + len(hrs)
-        rate = (time.time() - t0) / max(1, done - start + 1)
-        print(f"teacher pool: {done}/{windows} windows ({rate:.2f} s/window)", file=sys.stderr, flush=True)
+        made += len(hrs)
+        log.info("teacher pool: %d/%d windows (%.2f s/window)", stop, windows, (time.time() - t0) / made)
     files = sorted(parts.glob("*.npz"))
     hr = np.concatenate([np.load(f)["hr"] for f in files])[:windows]
     tg = np.concatenate([np.load(f)["teacher"] for f in files])[:windows]
@@ -64,7 +63,8 @@ def build_pool(data_root: Path, teacher_path: Path, out: Path, windows: int, hr_
     (out / "pool.json").write_text(json.dumps({
         "windows": int(len(hr)), "hr_size": hr_size, "frames": frames, "seed": seed,
         "teacher": str(teacher_path.name), "teacher_input": "clean x4 antialiased bicubic of the centre frame",
-        "sources": "train/images (T91, BSDS500 train+test minus held-out) and train/video (Vimeo-90K) via VSRClips"},
+        "sources": "train/images (T91, BSDS500 train) and train/video (Vimeo-90K septuplets but the last "
+                   "two) via VSRClips; the validation part of train/ and eval/ never seen"},
         indent=1))
 
 
