@@ -99,3 +99,27 @@ def test_add_refuses_a_file_that_is_not_a_model(tmp_path, store):
     with pytest.raises(ValueError, match="cannot load x.safetensors"):
         manager.add(bad)
     assert not store.exists() or not any(store.iterdir())
+
+
+def test_a_model_added_to_the_store_is_used_by_name_and_verified(tmp_path, store):
+    import vapoursynth as vs
+
+    import vs_plugin
+    from vs_plugin.host.arrays import frame_to_array
+
+    from spandrel.architectures.Compact import Compact  # noqa: I001 - a tiny real SR architecture
+    import torch
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    net = Compact(num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=2, upscale=2)
+    src_file = tmp_path / "tiny_compact_x2.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(src_file))
+    manager.add(src_file)
+    src_file.unlink()  # only the store's copy is left
+    clip = vs.core.std.BlankClip(width=32, height=24, format=vs.RGBS, length=2, color=[0.3, 0.4, 0.5])
+    out = vs_plugin.upscale(clip, 64, 48, model="tiny_compact_x2", radius=0)
+    assert frame_to_array(out.get_frame(0)).shape == (48, 64, 3)
+    (store / "tiny_compact_x2.safetensors").write_bytes(b"tampered")
+    with pytest.raises(vs.Error, match="does not match the sha256 recorded in the store"):
+        vs_plugin.upscale(clip, 64, 48, model="tiny_compact_x2")

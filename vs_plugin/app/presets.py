@@ -13,8 +13,9 @@ from pathlib import Path
 
 from ..effects import get_effect
 from ..errors import SteadyscaleError
+from ..resources import data_dir
 
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+PRESETS_DIR = data_dir("presets")
 SECTIONS = {"upscale": "upscale", "encode": "encode", "faces": "face_layer"}
 
 

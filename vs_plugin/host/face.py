@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import vapoursynth as vs
@@ -66,6 +67,9 @@ def _restorer(func: str, model, device: str, fidelity: float = 0.5):
             if not faces:
                 raise fail(func, "model='builtin' but no built-in face model is shipped in models/")
             return backends.builtin_backend(faces[0], device)
+        if not Path(model).exists():  # a model added to or fetched into the store, by name
+            from ..models.manager import find_in_store
+            model = str(find_in_store(model) or model)
         return backends.face_backend(model, device, fidelity=fidelity)
     except ValueError as e:
         raise fail(func, f"model {model!r}: {e}") from None

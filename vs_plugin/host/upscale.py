@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 import vapoursynth as vs
 
@@ -128,6 +129,9 @@ def _backend(func: str, model, scale_needed: float, device: str, precision: str,
                 raise fail(func, f"model={model!r} but no such built-in model is shipped in models/; "
                                  f"use one of {', '.join(BUILTIN_MODES)}, 'lanczos' or a model file")
             return backends.builtin_backend(desc, device, precision, tile, ensemble=ensemble)
+        if not Path(model).exists():  # a model added to or fetched into the store, by name
+            from ..models.manager import find_in_store
+            model = str(find_in_store(model) or model)
         return backends.spandrel_backend(model, device, precision, tile, ensemble=ensemble)
     except ValueError as e:
         raise fail(func, f"model {model!r}: {e}") from None

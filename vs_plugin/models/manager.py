@@ -164,3 +164,24 @@ def add(path: str | Path) -> Path:
     index[dest.name] = {"sha256": sha256_of(dest), "source": str(src.resolve()), "kind": kind}
     _write_index(store, index)
     return dest
+
+
+def find_in_store(name: str) -> Path | None:
+    """The store's model file called ``name`` (file name or stem, as ``models list`` prints it),
+    verified against the sha256 recorded when it was added or fetched; None if there is none.
+
+    Raises ValueError when the file no longer matches its recorded sha256.
+    """
+    store = store_dir()
+    index = read_index(store) if store.is_dir() else {}
+    for file, meta in sorted(index.items()):
+        if name in (file, Path(file).stem):
+            path = store / file
+            if not path.is_file():
+                return None
+            digest = sha256_of(path)
+            if digest != meta.get("sha256"):
+                raise ValueError(f"{path} does not match the sha256 recorded in the store ({meta.get('sha256')}); "
+                                 f"add or fetch it again")
+            return path
+    return None

@@ -6,7 +6,9 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+from ..resources import data_dir
+
+MODELS_DIR = data_dir("models")
 MANIFEST = MODELS_DIR / "MODELS.toml"
 
 
