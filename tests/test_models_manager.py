@@ -102,14 +102,13 @@ def test_add_refuses_a_file_that_is_not_a_model(tmp_path, store):
 
 
 def test_a_model_added_to_the_store_is_used_by_name_and_verified(tmp_path, store):
+    import torch
     import vapoursynth as vs
+    from safetensors.torch import save_file
+    from spandrel.architectures.Compact import Compact  # noqa: I001 - a tiny real SR architecture
 
     import vs_plugin
     from vs_plugin.host.arrays import frame_to_array
-
-    from spandrel.architectures.Compact import Compact  # noqa: I001 - a tiny real SR architecture
-    import torch
-    from safetensors.torch import save_file
 
     torch.manual_seed(0)
     net = Compact(num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=2, upscale=2)
