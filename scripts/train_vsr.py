@@ -88,6 +88,9 @@ def main() -> None:
     ap.add_argument("--grad-weight", type=float, default=1.0, help="weight of the gradient loss against the teacher")
     ap.add_argument("--magnitude-weight", type=float, default=0.0,
                     help="weight of the gradient-magnitude loss against the teacher (pays for sharpness)")
+    ap.add_argument("--energy-weight", type=float, default=0.0,
+                    help="weight of the blockwise (8x8) gradient-energy loss against the teacher: as much "
+                    "restored detail as the teacher per block, wherever exactly it lies")
     ap.add_argument("--strength", type=float, default=1.0, help="scale of the real degradations' blur and noise")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
@@ -155,7 +158,8 @@ def main() -> None:
         out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
         if teacher:
             loss = distill_loss(out, target, teacher[0], teacher_weight=args.teacher_weight,
-                                grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight)
+                                grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight,
+                                energy_weight=args.energy_weight)
         else:
             loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)

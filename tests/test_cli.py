@@ -272,3 +272,15 @@ def test_sigint_exits_130_and_leaves_no_output(clip_with_audio, tmp_path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err.decode()
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_script_builds_the_same_graph_as_the_command(clip_with_audio, tmp_path):
+    args = ["--model", "lanczos", "--width", "320", "--height", "240", "--fit", "pad", "--end", "4"]
+    script = tmp_path / "same.vpy"
+    assert run("script", clip_with_audio, "-o", script, *args).returncode == 0
+    piped = subprocess.run([str(Path(sys.executable).parent / "vspipe"), "-c", "y4m", str(script), "-"],
+                           capture_output=True)
+    assert piped.returncode == 0, piped.stderr.decode()
+    direct = run("upscale", clip_with_audio, "-o", "-", *args, "-q")
+    assert direct.returncode == 0
+    assert piped.stdout == direct.stdout

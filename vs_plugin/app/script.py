@@ -13,6 +13,9 @@ def vpy_text(job: RenderJob) -> str:
     defaults = {p.name: p.default for p in UPSCALE.params}
     lines = []
     for p in UPSCALE.params:
+        if p.name == "format":  # the encoder's format, as the CLI passes it (below)
+            lines.append("    format=fmt,  # straight into the encoder's format (no extra rounding step)")
+            continue
         value = job.upscale.get(p.name, p.default)
         mark = "" if value == defaults[p.name] else "  # changed from the default"
         lines.append(f"    {p.name}={value!r},{mark}  # {p.doc}")
@@ -26,21 +29,24 @@ import vapoursynth as vs
 
 import vs_plugin
 from vs_plugin.app.render import output_format
+from vs_plugin.app.source import open_source
 
 core = vs.core
 core.max_cache_size = 4096  # MB; lower it if host memory is tight at 4K with wide windows
 
-src = core.bs.VideoSource({job.input!r})  # frame-accurate source (vapoursynth-bestsource)
+# frame-accurate source (vapoursynth-bestsource; a folder or glob of images works too)
+src = open_source({job.input!r})
+fmt = output_format(src, {enc!r}, {bits})  # what {enc} gets: the same as `steadyscale upscale`
 
 out = vs_plugin.upscale(
     src,
 {args}
 )
 
-{_faces(job)}
+{_faces(job)}if out.format.id != fmt:
+    out = core.resize.Point(out, format=fmt, dither_type="none")
 # The range is cut after the graph, so the first and last frames keep their real neighbours.
 out = out[{job.start}:{end}]
-out = core.resize.Point(out, format=output_format(out, {enc!r}, {bits}), dither_type="none")
 out.set_output()
 '''
 

@@ -46,7 +46,8 @@ def _sobel_luma(x: torch.Tensor) -> torch.Tensor:
 
 
 def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, teacher_weight: float = 0.6,
-                 grad_weight: float = 1.0, magnitude_weight: float = 0.0) -> torch.Tensor:
+                 grad_weight: float = 1.0, magnitude_weight: float = 0.0, energy_weight: float = 0.0,
+                 energy_block: int = 8) -> torch.Tensor:
     """Real-footage loss: the luma loss against the ground truth and against the teacher's output
     (mixed by ``teacher_weight``), an L1 loss on luma Sobel gradients against the teacher, and an
     L1 loss on the gradient *magnitude*. A signed-gradient or pixel L1 under uncertainty about
@@ -56,9 +57,12 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
     fid = (1 - teacher_weight) * sr_loss("luma", out, gt) + teacher_weight * sr_loss("luma", out, teacher)
     go, gt_ = _sobel_luma(out), _sobel_luma(teacher)
     loss = fid + grad_weight * (go - gt_).abs().mean()
+    mag = lambda g: (g.pow(2).sum(1, keepdim=True) + 1e-6).sqrt()  # noqa: E731
     if magnitude_weight:
-        mag = lambda g: (g.pow(2).sum(1) + 1e-6).sqrt()  # noqa: E731
         loss = loss + magnitude_weight * (mag(go) - mag(gt_)).abs().mean()
+    if energy_weight:  # texture energy per block: how much detail, not exactly where
+        loss = loss + energy_weight * (F.avg_pool2d(mag(go), energy_block)
+                                       - F.avg_pool2d(mag(gt_), energy_block)).abs().mean()
     return loss
 
 
