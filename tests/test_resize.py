@@ -135,3 +135,13 @@ def test_resize_to_is_deterministic():
         yuv = core.resize.Bicubic(from_arrays(frames), format=vs.YUV420P8, matrix_s="709")
         return resize_to(yuv, 256, 144)
     assert_deterministic(make)
+
+
+@pytest.mark.parametrize("w, h, contain", [(854, 480, (3840, 2158)), (640, 480, (2880, 2160)),
+                                           (480, 480, (2160, 2160)), (1080, 1920, (1216, 2160))])
+def test_default_fit_keeps_the_aspect_and_pad_gives_exactly_uhd(w, h, contain):
+    import vs_plugin
+    src = core.std.BlankClip(width=w, height=h, format=vs.YUV420P8, length=1)
+    assert (lambda c: (c.width, c.height))(vs_plugin.upscale(src, model="lanczos")) == contain
+    padded = vs_plugin.upscale(src, model="lanczos", fit="pad")
+    assert (padded.width, padded.height) == (3840, 2160)
