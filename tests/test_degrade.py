@@ -1,0 +1,68 @@
+"""The real-footage training degradations: seeded, reproducible, per-clip, really compressed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vs_plugin.app.sample import sample_photo
+from vs_plugin.training.degrade import RealDegradation, apply_real, codec_roundtrip, draw_real, eval_chain, lr_size
+
+
+def _clip(frames: int = 5, size: int = 128) -> list[np.ndarray]:
+    photo = sample_photo()
+    return [np.ascontiguousarray(photo[100 + 2 * t:100 + 2 * t + size, 150:150 + size]) for t in range(frames)]
+
+
+def test_the_same_seed_gives_the_same_bytes_and_another_seed_differs():
+    hr = _clip()
+    a = apply_real(hr, 4, draw_real(np.random.default_rng([3, 1])), np.random.default_rng([3, 2]))
+    b = apply_real(hr, 4, draw_real(np.random.default_rng([3, 1])), np.random.default_rng([3, 2]))
+    c = apply_real(hr, 4, draw_real(np.random.default_rng([4, 1])), np.random.default_rng([4, 2]))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert a[0].shape == (32, 32, 3) and a[0].dtype == np.float32
+
+
+def test_draws_cover_both_codecs_both_orders_and_every_stage():
+    draws = [draw_real(np.random.default_rng([0, i])) for i in range(300)]
+    assert {d.codec for d in draws} == {"libx264", "libx265", ""}
+    assert {d.resize for d in draws} == {"area", "linear", "cubic", "aa-cubic"}
+    assert any(d.blur_sigma[0] != d.blur_sigma[1] for d in draws)  # anisotropic kernels
+    assert any(d.blur2 or d.noise2 for d in draws) and any(not (d.blur2 or d.noise2) for d in draws)
+    assert any(d.poisson for d in draws) and any(d.jpeg for d in draws) and any(d.grey_noise for d in draws)
+    crfs = [d.crf for d in draws]
+    assert min(crfs) <= 20 and max(crfs) >= 36
+
+
+@pytest.mark.parametrize("codec", ["libx264", "libx265"])
+def test_codec_round_trip_really_compresses_and_keeps_the_clip(codec):
+    hr = _clip(4, 96)
+    lo = codec_roundtrip(hr, codec, crf=40, preset="fast")
+    hi = codec_roundtrip(hr, codec, crf=10, preset="fast")
+    err = lambda out: float(np.mean([np.abs(o - h).mean() for o, h in zip(out, hr)]))  # noqa: E731
+    assert len(lo) == 4 and lo[0].shape == (96, 96, 3)
+    assert err(hi) < 0.01 < err(lo)  # high CRF loses much more than low CRF
+    assert all(np.array_equal(x, y) for x, y in zip(lo, codec_roundtrip(hr, codec, crf=40, preset="fast")))
+
+
+def test_codec_round_trip_rejects_odd_sizes_and_unknown_codecs():
+    with pytest.raises(ValueError, match=r"codec_roundtrip: frame size must be even for 4:2:0, got 33x32"):
+        codec_roundtrip([np.zeros((32, 33, 3), np.float32)])
+    with pytest.raises(ValueError, match=r"codec_roundtrip: codec must be one of libx264\|libx265, got 'vp9'"):
+        codec_roundtrip([np.zeros((32, 32, 3), np.float32)], "vp9")
+
+
+def test_one_clip_shares_its_degradation_but_not_its_noise():
+    hr = [_clip(1)[0]] * 3  # a still scene: only the per-frame noise can differ
+    d = RealDegradation(noise=0.02, codec="")
+    out = apply_real(hr, 4, d, np.random.default_rng(0))
+    assert not np.array_equal(out[0], out[1])
+    assert abs(out[0].std() - out[1].std()) < 0.01  # the same noise level in every frame
+
+
+def test_eval_chain_is_fixed_and_documented_sizes():
+    hr = _clip(3, 130)
+    a, b = eval_chain(hr), eval_chain(hr)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert a[0].shape == (*lr_size(hr[0].shape, 4), 3) == (32, 32, 3)
