@@ -154,6 +154,93 @@ def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
     return res
 
 
+def box_metrics(outs, gt, boxes, flows) -> dict:
+    """Face-box Y-PSNR, GMSD, Sobel sharpness relative to the ground truth, and face E_warp x1000
+    (flow from the ground truth, occlusion-masked) of output frames ``outs``."""
+    from vs_plugin.core import metrics
+    ps, gm, sh, ew = [], [], [], []
+    for t, (o, g) in enumerate(zip(outs, gt)):
+        for x0, y0, x1, y1 in boxes[t]:
+            ps.append(metrics.psnr_y(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
+            gm.append(metrics.gmsd(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
+            sh.append(metrics.sharpness(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
+        if t + 1 < len(outs) and boxes[t]:
+            fw, bw = flows[t]
+            m = metrics.occlusion_mask(fw, bw)
+            inside = np.zeros_like(m)
+            for x0, y0, x1, y1 in boxes[t]:
+                inside[y0:y1, x0:x1] = 1
+            m *= inside
+            warped = flowlib.backward_warp(np.ascontiguousarray(outs[t + 1]), fw)
+            ew.append(float((m * np.mean((o - warped) ** 2, -1)).sum() / max(m.sum(), 1)))
+    return {"psnr_y": float(np.mean(ps)), "gmsd": float(np.mean(gm)), "sharpness": float(np.mean(sh)),
+            "face_ewarp": 1000 * float(np.mean(ew)), "boxes": len(ps)}
+
+
+def degraded_faces(clip_path: Path, frames: int, crf: int = 28) -> tuple[dict, dict]:
+    """The talking-head clip as ground truth, degraded x4 by the fixed chain (bicubic, blur 0.5,
+    H.264 at ``crf``); face boxes found on the ground truth. Compares upscale() alone, the face
+    layer's restorer per frame (stability 0) and face_layer() at its defaults."""
+    from vs_plugin.core import metrics
+    from vs_plugin.training.degrade import eval_chain, lr_size
+    gt = load_video(clip_path, frames, 0)
+    h, w = lr_size(gt[0].shape, 4)
+    gt = [np.ascontiguousarray(g[:4 * h, :4 * w]) for g in gt]
+    lr = eval_chain(gt, crf)
+    src = clip_from_arrays(lr)
+    up = vs_plugin.upscale(src, 4 * w, 4 * h, format=vs.RGBS)
+    runs = {"upscale": up,
+            "restorer_per_frame": vs_plugin.face_layer(src, up, stability=0.0),
+            "face_layer": vs_plugin.face_layer(src, up)}
+    det = vs_plugin.detect_faces(clip_from_arrays(gt))
+    boxes = []
+    for i in range(len(gt)):
+        bs = []
+        for d in faces_from_props(det.get_frame(i).props):
+            x, y, bw, bh = d.box
+            if bw >= 48:
+                bs.append((int(max(0, x)), int(max(0, y)), int(min(4 * w, x + bw)), int(min(4 * h, y + bh))))
+        boxes.append(bs)
+    flows = metrics.reference_flows(gt)
+    res, outs = {}, {}
+    for name, clip in runs.items():
+        outs[name] = [np.clip(frame_to_array(clip.get_frame(i)), 0, 1) for i in range(len(gt))]
+        res[name] = box_metrics(outs[name], gt, boxes, flows)
+        print(clip_path.stem, name, json.dumps(res[name]), file=sys.stderr, flush=True)
+    res["ratios"] = {
+        "sharpness_face_layer_over_upscale": res["face_layer"]["sharpness"] / res["upscale"]["sharpness"],
+        "psnr_face_layer_minus_upscale": res["face_layer"]["psnr_y"] - res["upscale"]["psnr_y"],
+        "ewarp_face_layer_over_upscale": res["face_layer"]["face_ewarp"] / res["upscale"]["face_ewarp"],
+        "ewarp_face_layer_over_per_frame": res["face_layer"]["face_ewarp"] / res["restorer_per_frame"]["face_ewarp"]}
+    return res, {"gt": gt, "boxes": boxes, **outs}
+
+
+def crop_sheet(data: dict, path: Path, t: int) -> None:
+    """Rows: eyes, mouth, hair/forehead of the main face; columns: ground truth, upscale(),
+    restorer per frame, face_layer(), each at frames t and t+1."""
+    x0, y0, x1, y1 = max(data["boxes"][t], key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    bw, bh = x1 - x0, y1 - y0
+    s = max(32, bw // 3)
+    regions = {"eyes": (y0 + int(0.25 * bh), x0 + int(0.2 * bw)), "mouth": (y0 + int(0.62 * bh), x0 + bw // 2 - s // 2),
+               "hair": (max(0, y0 - s // 3), x0 + bw // 2 - s // 2)}
+    names = ["gt", "upscale", "restorer_per_frame", "face_layer"]
+    rows = []
+    for label, (yy, xx) in regions.items():
+        tiles = []
+        for n in names:
+            for k in (t, t + 1):
+                tile = cv2.resize(np.clip(data[n][k][yy:yy + s, xx:xx + s], 0, 1), (160, 160),
+                                  interpolation=cv2.INTER_NEAREST)
+                tile = np.ascontiguousarray((tile * 255 + 0.5).astype(np.uint8))
+                text = f"{n} t{'+1' if k > t else ''}" if label == "eyes" else ""
+                for colour, th in (((0, 0, 0), 3), ((255, 255, 255), 1)):
+                    cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.38, colour, th, cv2.LINE_AA)
+                tiles.append(tile)
+        rows.append(np.concatenate(tiles, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -165,7 +252,34 @@ def main() -> None:
                     help="downscale clips larger than this for the temporal metrics (0 = native size)")
     ap.add_argument("--clips", default="", help="only clips whose name contains one of these (comma-separated)")
     ap.add_argument("--no-held-out", action="store_true", help="skip the held-out PSNR part")
+    ap.add_argument("--degraded", action="store_true",
+                    help="only the ground-truth comparison: clips degraded x4 (blur 0.5, H.264 CRF 28), face-box "
+                    "Y-PSNR/GMSD/sharpness/E_warp of upscale(), the restorer per frame and face_layer()")
+    ap.add_argument("--degraded-crops", type=Path, help="with --degraded: eyes/mouth/hair crop sheet (PNG)")
     args = ap.parse_args()
+    if args.degraded:
+        results = {"command": " ".join(sys.argv), "chain": "x4 bicubic, blur 0.5, H.264 CRF 28", "clips": {}}
+        for clip_path in sorted((args.data / "eval/videos").glob("*.mp4")):
+            if args.clips and not any(c in clip_path.stem for c in args.clips.split(",")):
+                continue
+            res, data = degraded_faces(clip_path, args.frames)
+            results["clips"][clip_path.stem] = res
+            if args.degraded_crops and "d19" in clip_path.stem:
+                crop_sheet(data, args.degraded_crops, args.frames // 2)
+        keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
+        results["mean"] = {n: {k: float(np.mean([c[n][k] for c in results["clips"].values()])) for k in keys}
+                           for n in ("upscale", "restorer_per_frame", "face_layer")}
+        m = results["mean"]
+        results["mean"]["ratios"] = {
+            "sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
+            "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
+            "gmsd_lower": m["face_layer"]["gmsd"] < m["upscale"]["gmsd"],
+            "ewarp_vs_upscale": m["face_layer"]["face_ewarp"] / m["upscale"]["face_ewarp"],
+            "ewarp_vs_per_frame": m["face_layer"]["face_ewarp"] / m["restorer_per_frame"]["face_ewarp"]}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1))
+        print(json.dumps(results["mean"], indent=1), file=sys.stderr)
+        return
     from vs_plugin.models import backends, registry
     models = registry.builtin_models()
     face_desc = next(d for d in models.values() if d.purpose == "face-sr")

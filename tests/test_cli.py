@@ -284,3 +284,20 @@ def test_script_builds_the_same_graph_as_the_command(clip_with_audio, tmp_path):
     direct = run("upscale", clip_with_audio, "-o", "-", *args, "-q")
     assert direct.returncode == 0
     assert piped.stdout == direct.stdout
+
+
+@pytest.mark.parametrize("encoder, bits, want", [("libx265", 12, "yuv420p12le"), ("libx264", 8, "yuv420p")])
+def test_bits_reach_the_encoder(clip_with_audio, tmp_path, encoder, bits, want):
+    out = tmp_path / "o.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--end", 2, "--encoder", encoder, "--bits", bits)
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.pix_fmt == want
+
+
+def test_bits_an_encoder_cannot_take_are_refused(clip_with_audio, tmp_path):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--bits", 16)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == ("steadyscale: steadyscale.upscale: --bits 16 with libx265: it encodes 8, "
+                                         "10 or 12 bits; use --encoder ffv1 (or prores) for more")
+    assert not list(tmp_path.iterdir())

@@ -45,13 +45,22 @@ class RenderJob:
     faces: dict | None = None  # face_layer() values, or None for no face layer
 
 
+#: bit depths each H.26x encoder takes (ffmpeg's libx264 and libx265 builds: 8/10, and 8/10/12)
+ENCODER_BITS = {"libx264": (8, 10), "libx265": (8, 10, 12)}
+
+
 def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
     """The pixel format handed to the encoder (y4m carries YUV and GRAY only, so RGB sources,
     e.g. image sequences, leave as YUV 4:4:4)."""
     if encoder == "prores":
         return core.query_video_format(vs.YUV, vs.INTEGER, max(bits, 10), 1, 0).id
     if encoder in ("libx265", "libx264"):
-        return core.query_video_format(vs.YUV, vs.INTEGER, 8 if bits <= 8 else 10, 1, 1).id
+        supported = ENCODER_BITS[encoder]
+        if bits not in supported:
+            raise SteadyscaleError("upscale", f"--bits {bits} with {encoder}: it encodes "
+                                              f"{', '.join(map(str, supported[:-1]))} or {supported[-1]} bits; use --encoder ffv1 "
+                                              f"(or prores) for more")
+        return core.query_video_format(vs.YUV, vs.INTEGER, bits, 1, 1).id
     fam = clip.format.color_family
     if fam == vs.RGB:
         return core.query_video_format(vs.YUV, vs.INTEGER, bits, 0, 0).id
