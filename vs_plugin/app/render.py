@@ -57,9 +57,9 @@ def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
     if encoder in ("libx265", "libx264"):
         supported = ENCODER_BITS[encoder]
         if bits not in supported:
-            raise SteadyscaleError("upscale", f"--bits {bits} with {encoder}: it encodes "
-                                              f"{', '.join(map(str, supported[:-1]))} or {supported[-1]} bits; use --encoder ffv1 "
-                                              f"(or prores) for more")
+            depths = f"{', '.join(map(str, supported[:-1]))} or {supported[-1]}"
+            raise SteadyscaleError("upscale", f"--bits {bits} with {encoder}: it encodes {depths} bits; "
+                                              "use --encoder ffv1 (or prores) for more")
         return core.query_video_format(vs.YUV, vs.INTEGER, bits, 1, 1).id
     fam = clip.format.color_family
     if fam == vs.RGB:
