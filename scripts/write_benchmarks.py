@@ -113,7 +113,8 @@ def faces_table(res: dict) -> list[str]:
         r = res["mean"][n]
         out.append(f"| {label} | {r['psnr_y']:.2f} | {r['gmsd']:.4f} | {r['sharpness']:.3f} | {r['face_ewarp']:.3f} |")
     q = res["mean"]["ratios"]
-    out += ["", f"face_layer() against upscale() alone: sharpness {q['sharpness']:.2f}x, Y-PSNR {q['psnr_db']:+.2f} dB, "
+    out += ["", f"face_layer() against upscale() alone: sharpness {q['sharpness']:.2f}x, "
+            f"Y-PSNR {q['psnr_db']:+.2f} dB, "
             f"GMSD {'lower' if q['gmsd_lower'] else 'higher'}, face E_warp {q['ewarp_vs_upscale']:.2f}x "
             f"({q['ewarp_vs_per_frame']:.2f}x of the same restorer per frame).", ""]
     return out
