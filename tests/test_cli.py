@@ -301,3 +301,36 @@ def test_bits_an_encoder_cannot_take_are_refused(clip_with_audio, tmp_path):
     assert r.stderr.decode().strip() == ("steadyscale: steadyscale.upscale: --bits 16 with libx265: it encodes 8, "
                                          "10 or 12 bits; use --encoder ffv1 (or prores) for more")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def clip_with_subtitles(clip_with_audio, tmp_path_factory) -> Path:
+    """The test clip with an MP4 text (mov_text) subtitle track."""
+    d = tmp_path_factory.mktemp("subs")
+    (d / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nhello\n")
+    p = d / "subs.mp4"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip_with_audio), "-i",
+                    str(d / "s.srt"), "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text",
+                    str(p)], check=True)
+    return p
+
+
+@pytest.mark.parametrize("ext, codec", [(".mkv", "srt"), (".mp4", "mov_text")])
+def test_text_subtitles_are_converted_for_the_container(clip_with_subtitles, tmp_path, ext, codec):
+    out = tmp_path / f"o{ext}"
+    r = run("upscale", clip_with_subtitles, "-o", out, *FAST, "--end", 4, "--encoder", "libx264")
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        assert [s.codec_context.name for s in c.streams.subtitles] == [codec]
+        assert len(c.streams.audio) == 1
+
+
+@pytest.mark.parametrize("name, message", [
+    ("o.webm", ".webm cannot hold libx265 video; use .m4v, .mkv, .mov, .mp4, .nut or another --encoder"),
+    ("o.xyz", "unknown container '.xyz'; use one of .m4v, .mkv, .mov, .mp4, .nut, .webm"),
+])
+def test_containers_that_cannot_work_are_refused_before_rendering(clip_with_audio, tmp_path, name, message):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / name, *FAST)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == f"steadyscale: steadyscale.upscale: -o {tmp_path / name}: {message}"
+    assert not list(tmp_path.iterdir())

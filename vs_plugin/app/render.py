@@ -21,6 +21,7 @@ import vapoursynth as vs
 
 from ..encode import EncodeError, encode, find_ffmpeg
 from ..encode.ffmpeg import partial_path
+from ..encode.streams import stream_args
 from ..errors import SteadyscaleError
 from ..host.upscale import upscale
 from .fingerprint import check_or_write, job_fingerprint
@@ -176,9 +177,11 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
     tmp = partial_path(job.output)
     cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", lst.name]
     if has_audio:
-        cmd += _audio_args(job.input, start, end, out.num_frames, out.fps)
-        cmd += ["-map", "0:v:0", "-map", "1:a?", "-map", "1:s?"]
-    cmd += ["-c", "copy", str(tmp)]
+        audio = _audio_args(job.input, start, end, out.num_frames, out.fps)
+        cmd += audio + ["-map", "0:v:0", "-c:v", "copy"] + stream_args(cmd[0], audio[-1], job.output)
+    else:
+        cmd += ["-c", "copy"]
+    cmd += [str(tmp)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     Path(lst.name).unlink(missing_ok=True)
     if r.returncode != 0:

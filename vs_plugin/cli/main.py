@@ -133,6 +133,8 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     if str(job.output) == "-":
         return _to_stdout(job)
     _check_output(job.input, job.output, args.overwrite)
+    from ..encode.streams import container_of
+    container_of(job.output, job.encode.get("encoder", "libx265"))  # before the graph is built
     t0 = time.time()
     if args.ray:
         from ..app.cluster import render_ray

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import vapoursynth as vs
 
+from .streams import container_of, stream_args
+
 log = logging.getLogger("steadyscale.encode")
 
 # H.273 codes -> ffmpeg names, for colour tags in the stream
@@ -81,13 +83,14 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     path = Path(path)
     if encoder not in ENCODERS:
         raise ValueError(f"steadyscale.encode: encoder must be one of {sorted(ENCODERS)}, got {encoder!r}")
+    container_of(path, encoder)  # an unknown extension is a clear error before any frame is rendered
     tmp = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [ffmpeg or find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe",
-           "-i", "pipe:0"]
+    exe = ffmpeg or find_ffmpeg()
+    cmd = [exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "pipe:0"]
     if audio_from or audio_input_args:
-        cmd += list(audio_input_args or ["-i", str(audio_from)])
-        cmd += ["-map", "0:v:0", "-map", "1:a?", "-map", "1:s?", "-c:a", "copy", "-c:s", "copy"]
+        extra = list(audio_input_args or ["-i", str(audio_from)])
+        cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path)
     cmd += ENCODERS[encoder]
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]

@@ -1,0 +1,77 @@
+"""Which of the input's audio and subtitle streams an output container can carry, and how.
+
+Containers differ: Matroska takes almost anything but not MP4's ``mov_text`` subtitles as they
+are; MP4/MOV take only ``mov_text`` subtitles; WebM takes only WebVTT subtitles and
+Opus/Vorbis audio. Text subtitles are converted where the container needs it, image subtitles
+(PGS, DVD) are dropped with a warning where it cannot hold them, and audio is re-encoded to
+Opus only for WebM when the source's codec is not allowed there.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from pathlib import Path
+
+from ..errors import SteadyscaleError
+
+log = logging.getLogger("steadyscale.encode")
+
+CONTAINERS = {".mkv": "matroska", ".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".nut": "nut"}
+TEXT_SUBS = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
+_STREAM = re.compile(r"Stream #\d+:(\d+)(?:\[\w+\])?(?:\(\w+\))?: (Audio|Subtitle): (\w+)")
+
+
+#: the video encoders each container holds (WebM takes only VP8/VP9/AV1, none of ours)
+HOLDS = {"matroska": ("libx265", "libx264", "ffv1", "prores"), "nut": ("libx265", "libx264", "ffv1", "prores"),
+         "mp4": ("libx265", "libx264"), "mov": ("libx265", "libx264", "prores"), "webm": ()}
+
+
+def container_of(path: Path, encoder: str | None = None) -> str:
+    """The container for an output file name; a one-line error for an extension ffmpeg would
+    guess at, or a container that cannot hold ``encoder``'s video."""
+    ext = Path(path).suffix.lower()
+    if ext not in CONTAINERS:
+        raise SteadyscaleError("upscale", f"-o {path}: unknown container {ext or '(no extension)'!r}; "
+                                          f"use one of {', '.join(sorted(CONTAINERS))}")
+    fmt = CONTAINERS[ext]
+    if encoder is not None and encoder not in HOLDS[fmt]:
+        fits = [e for e, c in sorted(CONTAINERS.items()) if encoder in HOLDS[c]]
+        raise SteadyscaleError("upscale", f"-o {path}: {ext} cannot hold {encoder} video; use "
+                                          f"{', '.join(fits)} or another --encoder")
+    return fmt
+
+
+def probe_streams(ffmpeg: str, src: str) -> list[tuple[str, str]]:
+    """``(kind, codec)`` of the audio and subtitle streams of ``src``, in order (from ffmpeg -i)."""
+    r = subprocess.run([ffmpeg, "-hide_banner", "-i", src], capture_output=True, text=True)
+    return [(m.group(2).lower(), m.group(3).lower()) for m in _STREAM.finditer(r.stderr)]
+
+
+def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1) -> list[str]:
+    """``-map``/codec options carrying ``src``'s audio and subtitles into ``out`` (video is map 0)."""
+    fmt = container_of(out)
+    args: list[str] = []
+    audio = subs = kept = 0
+    for kind, codec in probe_streams(ffmpeg, src):
+        if kind == "audio":
+            args += ["-map", f"{input_index}:a:{audio}"]
+            if fmt == "webm" and codec not in ("opus", "vorbis"):
+                args += [f"-c:a:{audio}", "libopus", f"-b:a:{audio}", "160k"]
+                log.warning("steadyscale: %s audio re-encoded to Opus for WebM", codec)
+            else:
+                args += [f"-c:a:{audio}", "copy"]
+            audio += 1
+            continue
+        text = codec in TEXT_SUBS
+        target = {"matroska": "srt" if codec == "mov_text" else "copy", "nut": "copy",
+                  "mp4": "mov_text" if text else None, "mov": "mov_text" if text else None,
+                  "webm": "webvtt" if text else None}[fmt]
+        if target is None:
+            log.warning("steadyscale: %s subtitles dropped: %s cannot hold them (use .mkv to keep them)", codec, fmt)
+        else:
+            args += ["-map", f"{input_index}:s:{subs}", f"-c:s:{kept}", target]
+            kept += 1
+        subs += 1
+    return args
