@@ -334,3 +334,13 @@ def test_containers_that_cannot_work_are_refused_before_rendering(clip_with_audi
     assert r.returncode == 2
     assert r.stderr.decode().strip() == f"steadyscale: steadyscale.upscale: -o {tmp_path / name}: {message}"
     assert not list(tmp_path.iterdir())
+
+
+def test_audio_only_input_is_a_clear_error(tmp_path):
+    src = tmp_path / "a.m4a"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=duration=1",
+                    str(src)], check=True)
+    r = run("upscale", src, "-o", tmp_path / "o.mkv", *FAST)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.source: {src} has no video stream (audio only?); "
+                                         "give a video file or an image sequence")

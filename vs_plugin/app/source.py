@@ -62,4 +62,7 @@ def open_source(path: str) -> vs.VideoNode:
     try:
         return core.bs.VideoSource(str(path), cachemode=0)
     except vs.Error as e:
+        if "Invalid track index" in str(e):  # bestsource's words for "no video stream"
+            raise SteadyscaleError("source", f"{path} has no video stream (audio only?); give a video file "
+                                             "or an image sequence") from None
         raise SteadyscaleError("source", f"cannot open {path}: {e}") from None
