@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -344,3 +345,20 @@ def test_audio_only_input_is_a_clear_error(tmp_path):
     assert r.returncode == 2
     assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.source: {src} has no video stream (audio only?); "
                                          "give a video file or an image sequence")
+
+
+def test_image_sequences_take_a_frame_rate(tmp_path):
+    import cv2
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    for n in range(3):
+        cv2.imwrite(str(seq / f"{n:04d}.png"), np.full((36, 64, 3), 40 * n, np.uint8))
+    out = tmp_path / "o.mkv"
+    r = run("upscale", seq, "-o", out, "--model", "lanczos", "--width", "128", "--height", "72", "-q",
+            "--fps", "30000/1001")
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].average_rate == Fraction(30000, 1001)
+    r = run("upscale", seq, "-o", tmp_path / "p.mkv", *FAST, "--fps", "fast")
+    assert r.returncode == 2
+    assert "--fps must be a positive rate such as 25 or 30000/1001, got 'fast'" in r.stderr.decode()

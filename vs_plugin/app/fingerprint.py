@@ -67,6 +67,7 @@ def job_fingerprint(job) -> dict:
     return {
         "input": input_identity(job.input),
         "range": [job.start, job.end],
+        "fps": job.fps,
         "upscale": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(up.items())},
         "faces": faces,
         "encode": dict(sorted(job.encode.items())),

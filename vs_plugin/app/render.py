@@ -44,6 +44,7 @@ class RenderJob:
     resume: bool = False
     max_segments: int | None = None
     faces: dict | None = None  # face_layer() values, or None for no face layer
+    fps: str | None = None  # frame rate of an image-sequence input (video files keep their own)
 
 
 #: bit depths each H.26x encoder takes (ffmpeg's libx264 and libx265 builds: 8/10, and 8/10/12)
@@ -84,7 +85,7 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     The range is cut *after* the graph so frames near --start/--end see the same neighbours
     as in a full render.
     """
-    src = open_source(job.input)
+    src = open_source(job.input, job.fps)
     params = dict(job.upscale)
     fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
     params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it

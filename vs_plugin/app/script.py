@@ -35,7 +35,7 @@ core = vs.core
 core.max_cache_size = 4096  # MB; lower it if host memory is tight at 4K with wide windows
 
 # frame-accurate source (vapoursynth-bestsource; a folder or glob of images works too)
-src = open_source({job.input!r})
+src = open_source({job.input!r}, {job.fps!r})
 fmt = output_format(src, {enc!r}, {bits})  # what {enc} gets: the same as `steadyscale upscale`
 
 out = vs_plugin.upscale(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import logging
 from pathlib import Path
 
 import cv2
@@ -10,6 +11,8 @@ import numpy as np
 import vapoursynth as vs
 
 from ..errors import SteadyscaleError
+
+log = logging.getLogger("steadyscale.source")
 
 core = vs.core
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".exr")
@@ -30,6 +33,8 @@ def image_sequence(files: list[Path], fpsnum: int = 24, fpsden: int = 1) -> vs.V
     first = cv2.imread(str(files[0]), cv2.IMREAD_UNCHANGED)
     if first is None:
         raise SteadyscaleError("source", f"cannot read image {files[0]}")
+    if first.ndim == 3 and first.shape[2] == 4:
+        log.warning("steadyscale.source: %s has an alpha channel; it is not upscaled (the colour is)", files[0].name)
     h, w = first.shape[:2]
     blank = core.std.BlankClip(width=w, height=h, format=vs.RGBS, length=len(files), fpsnum=fpsnum, fpsden=fpsden)
 
@@ -48,12 +53,26 @@ def image_sequence(files: list[Path], fpsnum: int = 24, fpsden: int = 1) -> vs.V
     return core.std.SetFrameProps(clip, _Matrix=0, _Range=1, _Primaries=1, _Transfer=13)
 
 
-def open_source(path: str) -> vs.VideoNode:
+def parse_fps(fps: str) -> tuple[int, int]:
+    """``"25"``, ``"30000/1001"`` or ``"29.97"`` as a positive (num, den)."""
+    from fractions import Fraction
+    try:
+        f = Fraction(fps).limit_denominator(1001)
+    except (ValueError, ZeroDivisionError):
+        f = Fraction(0)
+    if f <= 0:
+        raise SteadyscaleError("source", f"--fps must be a positive rate such as 25 or 30000/1001, got {fps!r}")
+    return f.numerator, f.denominator
+
+
+def open_source(path: str, fps: str | None = None) -> vs.VideoNode:
     """A clip for ``path``: a video file (bestsource, frame-accurate, honours MP4 edit lists)
-    or an image sequence (folder or glob)."""
+    or an image sequence (folder or glob) at ``fps`` (default 24; video files keep their own)."""
     files = image_files(path)
     if files:
-        return image_sequence(files)
+        return image_sequence(files, *parse_fps(fps or "24"))
+    if fps is not None:
+        raise SteadyscaleError("source", f"--fps is for image sequences; {path} keeps its own frame rate")
     if not Path(path).is_file():
         raise SteadyscaleError("source", f"input not found: {path}")
     if not hasattr(core, "bs"):
