@@ -219,3 +219,36 @@ def test_available_memory_counts_reclaimable_cache():
     from vs_plugin.host.upscale import available_memory
     free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert available_memory("cpu") >= free
+
+
+def test_interlaced_input_is_refused_with_the_fix():
+    import vs_plugin
+    src = core.std.SetFrameProps(core.std.BlankClip(width=64, height=48, format=vs.YUV420P8, length=2),
+                                 _FieldBased=2)
+    with pytest.raises(vs.Error) as e:
+        vs_plugin.upscale(src, 128, 96, model="lanczos")
+    assert str(e.value) == ("steadyscale.upscale: the clip is interlaced (_FieldBased=2, top field first); "
+                            "deinterlace it first (e.g. core.bwdif.Bwdif or QTGMC), or set _FieldBased=0 if it "
+                            "is really progressive")
+    ok = core.std.SetFrameProps(src, _FieldBased=0)
+    assert vs_plugin.upscale(ok, 128, 96, model="lanczos").width == 128
+
+
+def test_a_bigger_source_goes_down_without_the_network_and_memory_stays_small():
+    """8K to UHD: resized like resize_to() (no network run at 16K), peak memory well under 10 GiB."""
+    import subprocess
+    import sys
+    code = ("import resource, vapoursynth as vs, numpy as np, vs_plugin\n"
+            "core = vs.core\n"
+            "src = core.std.BlankClip(width=7680, height=4320, format=vs.YUV420P10, length=3, color=[512, 400, 600])\n"
+            "src = core.std.SetFrameProps(src, _Matrix=9, _Transfer=1, _Primaries=9, _ColorRange=1)\n"
+            "a = vs_plugin.upscale(src, 3840, 2160)\n"
+            "b = vs_plugin.resize_to(src, 3840, 2160)\n"
+            "fa, fb = a.get_frame(1), b.get_frame(1)\n"
+            "same = all(np.array_equal(np.asarray(fa[p]), np.asarray(fb[p])) for p in range(3))\n"
+            "print(a.width, a.height, same, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    w, h, same, peak_mb = r.stdout.split()
+    assert (w, h, same) == ("3840", "2160", "True")
+    assert int(peak_mb) < 10 * 1024, f"peak {peak_mb} MB"

@@ -205,6 +205,11 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     check_size_for_format(func, w, h, fmt)
     plan = plan_resize(clip.width, clip.height, w, h, p["fit"], 1 << fmt.subsampling_w, 1 << fmt.subsampling_h)
     src = colour_props.resolve(clip, func)
+    field_based = int(clip.get_frame(0).props.get("_FieldBased", 0))
+    if field_based in (1, 2):  # upscaling woven fields smears combing into the picture
+        raise fail(func, f"the clip is interlaced (_FieldBased={field_based}, "
+                         f"{'bottom' if field_based == 1 else 'top'} field first); deinterlace it first "
+                         "(e.g. core.bwdif.Bwdif or QTGMC), or set _FieldBased=0 if it is really progressive")
     dst = colour_props.output_spec(src, fmt, *plan.out)
     if isinstance(model, str) and p["model"] == "lanczos":
         if p["ensemble"]:
@@ -212,6 +217,13 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     check_device(func, p["device"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
+    if needed <= 1.0 + 1e-6:  # the source has at least the target's detail: a network could only
+        # invent it and then throw it away (8K -> UHD ran x2 to 16K, >17 GB): resize it down
+        log.info("steadyscale.upscale: %dx%d -> %dx%d is no upscale; resized with %s, no model run",
+                 clip.width, clip.height, w, h, p["kernel"])
+        if p["ensemble"] and not isinstance(model, str):
+            raise _ensemble_needs_torch(func, model)
+        return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     backend = _backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
     keep_frame_buffers()  # UHD buffers reused, not re-faulted every frame (see host/memory.py)
