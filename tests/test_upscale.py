@@ -199,24 +199,24 @@ def test_a_spandrel_model_file_loads_and_runs(tmp_path, suffix):
 
 
 def test_tile_auto_stays_whole_frame_when_memory_allows(monkeypatch):
-    from vs_plugin.host import upscale as host_upscale
-    monkeypatch.setattr(host_upscale, "available_memory", lambda device: 16 << 30)
-    assert host_upscale._auto_tile("auto", 960, 540) is None
-    assert host_upscale._auto_tile((128, 64), 960, 540) == (128, 64)
+    from vs_plugin.models import memory
+    monkeypatch.setattr(memory, "available_memory", lambda device: 16 << 30)
+    assert memory.auto_tile("auto", 960, 540) is None
+    assert memory.auto_tile((128, 64), 960, 540) == (128, 64)
 
 
 def test_tile_auto_tiles_when_memory_is_short(monkeypatch):
-    from vs_plugin.host import upscale as host_upscale
-    monkeypatch.setattr(host_upscale, "available_memory", lambda device: 1 << 30)
+    from vs_plugin.models import memory
+    monkeypatch.setattr(memory, "available_memory", lambda device: 1 << 30)
     # 256 MiB budget at 2304 bytes per pixel: a 341 px square, rounded down to a multiple of 16
-    assert host_upscale._auto_tile("auto", 960, 540) == (336, 336)
-    assert host_upscale._auto_tile("auto", 200, 100) is None
+    assert memory.auto_tile("auto", 960, 540) == (336, 336)
+    assert memory.auto_tile("auto", 200, 100) is None
 
 
 def test_available_memory_counts_reclaimable_cache():
     import os
 
-    from vs_plugin.host.upscale import available_memory
+    from vs_plugin.models.memory import available_memory
     free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert available_memory("cpu") >= free
 

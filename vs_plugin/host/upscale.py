@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from pathlib import Path
 
 import vapoursynth as vs
 
 from ..core.geometry import ResizePlan, plan_resize
 from ..effects.flow import FLOW, PAIR
 from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
-from ..models import backends, registry
+from ..models.choice import check_device, choose_backend, ensemble_needs_torch, next_backend
+from ..models.memory import auto_tile
 from . import props as colour_props
 from .colour import to_rgbs
 from .errors import as_vs_errors, check_clip, check_size_for_format, fail
@@ -82,97 +82,6 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
     return core.std.ModifyFrame(blank, [blank, flow_clip], draw)
 
 
-#: built-in model families by the degradation they were trained for: ``builtin`` (the default)
-#: restores real footage (blur, noise, x264/x265 compression, distilled from a teacher);
-#: ``builtin-clean`` is the bicubic-trained family for clean sources (the Vid4/Set5 protocol)
-BUILTIN_MODES = {"builtin": "real", "builtin-clean": "bicubic"}
-
-
-def _ensemble_needs_torch(func: str, model) -> vs.Error:
-    return fail(func, f"ensemble=True needs a torch model ('builtin' or a model file), got {model!r}")
-
-
-def check_device(func: str, device: str) -> None:
-    """``device`` is 'auto', 'cpu', 'cuda' or 'cuda:N' and exists here (checked at graph build)."""
-    import re
-
-    import torch
-    if device in ("auto", "cpu"):
-        return
-    if not re.fullmatch(r"cuda(:\d+)?", device):
-        raise fail(func, f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
-    if not torch.cuda.is_available():
-        raise fail(func, f"device={device!r} but this machine has no usable CUDA device "
-                         "(torch.cuda.is_available() is False); use device='cpu' or 'auto'")
-    index = int(device.partition(":")[2] or 0)
-    if index >= torch.cuda.device_count():
-        raise fail(func, f"device={device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)")
-
-
-def _backend(func: str, model, scale_needed: float, device: str, precision: str, tile, ensemble: bool = False):
-    """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
-    if not isinstance(model, str):
-        if all(hasattr(model, a) for a in ("scale", "frames", "__call__")):
-            if ensemble:
-                raise _ensemble_needs_torch(func, model)
-            return model
-        raise fail(func, f"model must be 'builtin', 'lanczos', a model file path or an SR backend, got {model!r}")
-    try:
-        named = registry.builtin_models().get(model)
-        if named is not None:  # one shipped model by its manifest name ('steadyscale models list')
-            if named.purpose != "video-sr":
-                raise fail(func, f"model {model!r} is a {named.purpose} model; use it with face_layer()")
-            return backends.builtin_backend(named, device, precision, tile, ensemble=ensemble)
-        if model in BUILTIN_MODES:
-            desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[model])
-            if desc is None:
-                raise fail(func, f"model={model!r} but no such built-in model is shipped in models/; "
-                                 f"use one of {', '.join(BUILTIN_MODES)}, 'lanczos' or a model file")
-            return backends.builtin_backend(desc, device, precision, tile, ensemble=ensemble)
-        if not Path(model).exists():  # a model added to or fetched into the store, by name
-            from ..models.manager import find_in_store
-            model = str(find_in_store(model) or model)
-        return backends.spandrel_backend(model, device, precision, tile, ensemble=ensemble)
-    except ValueError as e:
-        raise fail(func, f"model {model!r}: {e}") from None
-
-
-def available_memory(device: str) -> int:
-    """Free bytes on the device the model runs on (CUDA: the card, else host RAM)."""
-    import os
-
-    import torch
-    if device.startswith("cuda") or (device == "auto" and torch.cuda.is_available()):
-        try:
-            return int(torch.cuda.mem_get_info()[0])
-        except Exception:  # noqa: BLE001 - no usable CUDA after all
-            pass
-    try:  # MemAvailable counts the page cache the kernel would give back; "free" pages do not
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 4 << 30
-
-
-def _auto_tile(tile, width: int, height: int, device: str = "auto", scale: int = 4):
-    """``tile='auto'``: the whole frame if its activations fit in a quarter of the free memory,
-    else the largest square tile (multiple of 16) that does."""
-    if tile != "auto":
-        return tile
-    bytes_per_px = 4 * (64 * 6 + 3 * scale * scale * 4)  # generous: features + outputs + copies
-    budget = available_memory(device) // 4
-    if width * height * bytes_per_px <= budget:
-        return None
-    side = max(64, int((budget / bytes_per_px) ** 0.5) // 16 * 16)
-    return (min(width, side), min(height, side))
-
-
 def _scaled_plan(plan: ResizePlan, s: float) -> ResizePlan:
     left, top, w, h = plan.crop
     return replace(plan, crop=(left * s, top * s, w * s, h * s))
@@ -213,19 +122,21 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     dst = colour_props.output_spec(src, fmt, *plan.out)
     if isinstance(model, str) and p["model"] == "lanczos":
         if p["ensemble"]:
-            raise _ensemble_needs_torch(func, "lanczos")
+            raise fail(func, ensemble_needs_torch(func, "lanczos").message)
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
-    check_device(func, p["device"])
+    with as_vs_errors():
+        check_device(func, p["device"])
     needed = max(plan.scaled[0] / plan.crop[2], plan.scaled[1] / plan.crop[3])
     if needed <= 1.0 + 1e-6:  # the source has at least the target's detail: a network could only
         # invent it and then throw it away (8K -> UHD ran x2 to 16K, >17 GB): resize it down
         log.info("steadyscale.upscale: %dx%d -> %dx%d is no upscale; resized with %s, no model run",
                  clip.width, clip.height, w, h, p["kernel"])
         if p["ensemble"] and not isinstance(model, str):
-            raise _ensemble_needs_torch(func, model)
+            raise fail(func, ensemble_needs_torch(func, model).message)
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
-    tile_size = _auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
-    backend = _backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
+    tile_size = auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
+    with as_vs_errors():
+        backend = choose_backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
     keep_frame_buffers()  # UHD buffers reused, not re-faulted every frame (see host/memory.py)
     r, stab = p["radius"], p["stability"]
 
@@ -243,7 +154,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                          render=fuse_render(r, stab), planar_clips=("sr", "detail", "flow"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
-        nxt = _single(_next_backend(model, needed / total, backend, p))
+        nxt = _single(next_backend(model, needed / total, backend, p["device"], p["precision"], p["ensemble"]))
         prev = sr
         sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
                          prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
@@ -251,15 +162,6 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", nxt.scale, total, needed)
     rgb_spec = replace(src, matrix=0, range=colour_props.RANGE_FULL)
     return apply_plan(sr, _scaled_plan(plan, total), fmt, rgb_spec, dst, p["kernel"])
-
-
-def _next_backend(model, remaining: float, first, p):
-    """Backend of a further pass: for the built-in family the smallest scale that suffices."""
-    if isinstance(model, str) and model in BUILTIN_MODES:
-        desc = registry.pick_builtin(remaining, BUILTIN_MODES[model]) or registry.pick_builtin(remaining)
-        if desc is not None and desc.scale != first.scale:
-            return backends.builtin_backend(desc, p["device"], p["precision"], None, ensemble=p["ensemble"])
-    return first
 
 
 class _single:
