@@ -17,12 +17,10 @@ face_layer() and of the neutral paste.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
@@ -30,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval_faces import temporal_face_metrics  # noqa: E402
 
+from vs_plugin.training.degrade import codec_roundtrip  # noqa: E402
 from vs_plugin.training.face_data import split_faces  # noqa: E402
 
 W, H = 960, 540
@@ -78,7 +77,7 @@ def make_clip(face_path: Path, bg_path: Path, frames: int, seed: int, crf: int =
         raw.append(cv2.resize(img, (W // 2, H // 2), interpolation=cv2.INTER_AREA))
         clean.append(img)
         alphas.append(a[..., 0])
-    return _h264(raw, crf), clean, alphas
+    return codec_roundtrip(raw, "libx264", crf, "medium"), clean, alphas
 
 
 def face_psnr(outs: list[np.ndarray], clean: list[np.ndarray], alphas: list[np.ndarray]) -> float:
@@ -89,23 +88,6 @@ def face_psnr(outs: list[np.ndarray], clean: list[np.ndarray], alphas: list[np.n
         m = a > 0.9
         vals.append(10 * np.log10(1 / np.mean((np.clip(o[m], 0, 1) - c[m]) ** 2)))
     return float(np.mean(vals))
-
-
-def _h264(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        st = out.add_stream("libx264", rate=25)
-        st.width, st.height, st.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        st.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
-        for fr in frames:
-            img = (np.clip(fr, 0, 1) * 255 + 0.5).astype(np.uint8)
-            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(pkt)
-        for pkt in st.encode():
-            out.mux(pkt)
-    buf.seek(0)
-    with av.open(buf) as inp:
-        return [f.to_ndarray(format="rgb24").astype(np.float32) / 255 for f in inp.decode(video=0)]
 
 
 def main() -> None:
