@@ -70,11 +70,9 @@ def _write_index(store: Path, index: dict) -> None:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The file's sha256 (the one implementation: :func:`.registry.sha256_file`)."""
+    from .registry import sha256_file
+    return sha256_file(Path(path))
 
 
 def download(url: str, sha256: str, dest: Path, progress: Callable[[int, int], None] | None = None,
