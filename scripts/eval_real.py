@@ -116,6 +116,9 @@ def main() -> None:
     teacher = args.teacher or args.data / "teachers/realesrgan_x4plus_fp16.safetensors"
     res = json.loads(args.json.read_text()) if args.json.exists() else {}
     res["command"] = " ".join(sys.argv)
+    res.setdefault("commands", [])
+    if res["command"] not in res["commands"]:
+        res["commands"].append(res["command"])  # runs of some --methods add up
     res["chain"] = "x4 antialiased bicubic, Gaussian blur 0.5, libx264 preset medium 4:2:0 at the CRF, PyAV"
     res.setdefault("results", {})
     crop_gt = None

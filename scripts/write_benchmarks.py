@@ -76,8 +76,8 @@ def speed_table(res: dict) -> list[str]:
     return rows
 
 
-REAL_LABELS = {"lanczos": "Lanczos (OpenCV)", "builtin-clean": "`builtin-clean` through upscale()",
-               "builtin": "**`builtin` (default) through upscale()**",
+REAL_LABELS = {"lanczos": "Lanczos (OpenCV)", "builtin": "**`builtin` (default) through upscale()**",
+               "builtin-clean": "`builtin-clean` through upscale()",
                "teacher-frame": "teacher (Real-ESRGAN x4plus) per frame",
                "teacher-upscale": "teacher through upscale()'s fusion", "ground-truth": "ground truth"}
 
@@ -92,7 +92,9 @@ def real_tables(res: dict) -> list[str]:
                 "| method | Y-PSNR (dB) | SSIM | GMSD (lower = better) | sharpness vs GT | sharpness vs Lanczos | "
                 "E_warp x1000 | E_warp vs Lanczos | tOF | s/frame |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-        for m, r in rows.items():
+        order = [m for m in REAL_LABELS if m in rows] + [m for m in rows if m not in REAL_LABELS]
+        for m in order:
+            r = rows[m]
             if m == "ground-truth":
                 out.append(f"| {REAL_LABELS[m]} | | | | 1 | | {r['ewarp']:.3f} | | | |")
                 continue
@@ -132,7 +134,8 @@ def main() -> int:
     real = BENCH / "real_x4.json"
     if real.exists() and "mean" in json.loads(real.read_text()):
         res = json.loads(real.read_text())
-        parts += ["### Real footage, x4 (the default model)", "", f"Command: `{res['command']}`", "",
+        parts += ["### Real footage, x4 (the default model)", "",
+                  "Commands: " + "; ".join(f"`{c}`" for c in res.get("commands", [res["command"]])), "",
                   f"Degradation: {res['chain']}. Means over the Vid4 ground-truth sequences and the three eval "
                   "talking-head clips (first 8 frames each).", ""]
         parts += real_tables(res)

@@ -7,11 +7,14 @@ Pure layer: raises :class:`~vs_plugin.errors.SteadyscaleError` worded
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from ..errors import SteadyscaleError
 from . import backends, registry
+
+log = logging.getLogger("steadyscale.models")
 
 #: built-in model families by the degradation they were trained for: ``builtin`` (the default)
 #: restores real footage (blur, noise, x264/x265 compression, distilled from a teacher);
@@ -56,7 +59,7 @@ def choose_backend(func: str, model, scale_needed: float, device: str, precision
                 raise SteadyscaleError(func, f"model {model!r} is a {named.purpose} model; use it with face_layer()")
             return backends.builtin_backend(named, device, precision, tile, ensemble=ensemble)
         if model in BUILTIN_MODES:
-            desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[model])
+            desc = family_model(model, scale_needed)
             if desc is None:
                 raise SteadyscaleError(func, f"model={model!r} but no such built-in model is shipped in models/; "
                                              f"use one of {', '.join(BUILTIN_MODES)}, 'lanczos' or a model file")
@@ -71,10 +74,25 @@ def choose_backend(func: str, model, scale_needed: float, device: str, precision
         raise SteadyscaleError(func, f"model {model!r}: {e}") from None
 
 
+def family_model(family: str, scale_needed: float):
+    """The built-in model of ``family`` for a pass of ``scale_needed``: the family's smallest scale
+    that reaches it; where that is twice the need or more (an x4 for a 1080p->UHD x2) and the
+    clean family has a smaller one, that one (the real-footage family ships no x2 yet, and an x4 on
+    1080p would run at 8K to throw three quarters away)."""
+    desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[family])
+    if desc is not None and BUILTIN_MODES[family] != "bicubic" and desc.scale >= 2 * scale_needed:
+        smaller = registry.pick_builtin(scale_needed, "bicubic")
+        if smaller is not None and smaller.scale < desc.scale:
+            log.info("steadyscale: model=%r has no x%d; using %s for this x%.2f pass", family, smaller.scale,
+                     smaller.name, scale_needed)
+            return smaller
+    return desc
+
+
 def next_backend(model, remaining: float, first, device: str, precision: str, ensemble: bool):
     """Backend of a further pass: for a built-in family the smallest scale that suffices."""
     if isinstance(model, str) and model in BUILTIN_MODES:
-        desc = registry.pick_builtin(remaining, BUILTIN_MODES[model]) or registry.pick_builtin(remaining)
+        desc = family_model(model, remaining) or registry.pick_builtin(remaining)
         if desc is not None and desc.scale != first.scale:
             return backends.builtin_backend(desc, device, precision, None, ensemble=ensemble)
     return first
