@@ -5,9 +5,10 @@
 
 Makes a synthetic clip, then (1) pipes `steadyscale upscale IN -o -` (VapourSynth's own y4m
 output with its frame prefetch, as vspipe) into a byte counter, (2) mounts `steadyscale serve
-IN MOUNT` and reads MOUNT/IN.y4m sequentially in 1 MiB reads, (3) the same over --http. Reports
-seconds to the first frame's bytes and frames per second of the full read; overhead is the
-served read's time over the pipe's.
+IN MOUNT` and reads MOUNT/IN.y4m sequentially in 1 MiB reads, (3) the same over --http; and
+vspipe on the .vpy that `steadyscale script` writes for the same flags. Reports seconds to the
+first frame's bytes and frames per second of the full read; overhead is the served read's time
+over vspipe's.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def main() -> None:
                  "fps": round(args.frames / r["read_s"], 3)})
     print(rows[-1], file=sys.stderr, flush=True)
 
+    # vspipe itself, on the .vpy `steadyscale script` writes (the same graph, tested equal)
+    script = tmp / "clip.vpy"
+    subprocess.run([EXE, "script", str(src), "-o", str(script), *graph], check=True, capture_output=True)
+    t0 = time.time()
+    p = subprocess.Popen([str(Path(EXE).parent / "vspipe"), "-c", "y4m", str(script), "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    r = read_stream(p.stdout, frame_size, 60, t0)
+    p.wait()
+    rows.append({"reader": "vspipe -c y4m on the equivalent .vpy", **r, "fps": round(args.frames / r["read_s"], 3)})
+    print(rows[-1], file=sys.stderr, flush=True)
+
     mount = tmp / "mnt"
     mount.mkdir()
     port = free_port()
@@ -114,14 +126,14 @@ def main() -> None:
     finally:
         os.killpg(srv.pid, signal.SIGINT)
         srv.wait()
-    base = rows[0]["read_s"]
-    for r in rows[1:]:
+    base = rows[1]["read_s"]  # vspipe
+    for r in rows[2:]:
         r["overhead_vs_pipe"] = round(r["read_s"] / base - 1, 3)
     res = {"command": " ".join(sys.argv), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
            "clip": f"{args.frames} frames {w}x{h} -> {4 * w}x{4 * h}, model {args.model}", "results": rows}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=1))
-    print("| reader | first frame (s) | full read (s) | fps | overhead vs pipe |\n| --- | --- | --- | --- | --- |")
+    print("| reader | first frame (s) | full read (s) | fps | overhead vs vspipe |\n| --- | --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['reader']} | {r['first_frame_s']} | {r['read_s']} | {r['fps']} | "
               f"{r.get('overhead_vs_pipe', '')} |")

@@ -181,7 +181,7 @@ def main() -> int:
         parts += ["### Frame server", "", f"Command: `{res['command']}` ({res['machine']}; {res['clip']})", ""]
         parts += simple_table(res, [("reader", "reader"), ("first frame (s, from launch)", "first_frame_s"),
                                     ("sequential read (s)", "read_s"), ("fps", "fps"),
-                                    ("overhead vs pipe", "overhead_vs_pipe")]) + [""]
+                                    ("overhead vs vspipe", "overhead_vs_pipe")]) + [""]
     parts += ["### Published numbers (Vid4 BIx4, Y)", "", "| method | Y-PSNR (dB) |", "| --- | --- |"]
     parts += [f"| {m} | {p:.2f} |" for m, p in PUBLISHED]
     text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
