@@ -29,9 +29,9 @@ def sample_clip(frames: int = 48, width: int = 480, height: int = 270) -> vs.Vid
 def best_upscale(src: vs.VideoNode, width: int, height: int) -> tuple[vs.VideoNode, str]:
     """The best path that exists: ``upscale()`` with the built-in model, else ``resize_to``."""
     from ..host.upscale import upscale
-    from ..models.registry import pick_builtin
+    from ..models.choice import family_model
 
-    desc = pick_builtin(max(width / src.width, height / src.height))
+    desc = family_model("builtin", max(width / src.width, height / src.height))  # upscale()'s default
     if desc is None:
         log.warning("no built-in model shipped yet: the demo uses resize_to (Lanczos)")
         return resize_to(src, width, height), "resize_to (lanczos)"
