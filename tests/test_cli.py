@@ -362,3 +362,49 @@ def test_image_sequences_take_a_frame_rate(tmp_path):
     r = run("upscale", seq, "-o", tmp_path / "p.mkv", *FAST, "--fps", "fast")
     assert r.returncode == 2
     assert "--fps must be a positive rate such as 25 or 30000/1001, got 'fast'" in r.stderr.decode()
+
+
+@pytest.fixture(scope="module")
+def late_video(tmp_path_factory) -> Path:
+    """Video that starts 0.852 s after its audio (as a concert clip did): a white flash at video
+    frame 12 (1.352 s on the file's timeline) and a beep starting at exactly 1.352 s."""
+    d = tmp_path_factory.mktemp("late")
+    v = d / "v.mp4"
+    with av.open(str(v), "w") as c:
+        st = c.add_stream("libx264", rate=24)
+        st.width, st.height, st.pix_fmt = 160, 96, "yuv420p"
+        for n in range(36):
+            img = np.full((96, 160, 3), 255 if n == 12 else 0, np.uint8)
+            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(pkt)
+        for pkt in st.encode():
+            c.mux(pkt)
+    out = d / "late.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-itsoffset", "0.852", "-i", str(v),
+                    "-f", "lavfi", "-i", "aevalsrc='if(between(t,1.352,1.452),sin(2*PI*1000*t),0)':s=48000:d=3",
+                    "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "flac", str(out)], check=True)
+    return out
+
+
+def _flash_and_beep(path: Path) -> tuple[float, float]:
+    with av.open(str(path)) as c:
+        flash = next(f.time for f in c.decode(video=0) if f.to_ndarray(format="gray").mean() > 128)
+    with av.open(str(path)) as c:
+        for f in c.decode(audio=0):
+            x = f.to_ndarray()[0]
+            hit = np.nonzero(np.abs(x) > 0.3)[0]
+            if hit.size:
+                return flash, f.time + hit[0] / f.sample_rate
+    raise AssertionError("no beep")
+
+
+@pytest.mark.parametrize("extra", [[], ["--start", "6"], ["--resume", "--segment-frames", "10"]])
+def test_audio_stays_in_sync_when_the_video_starts_late(late_video, tmp_path, extra):
+    flash, beep = _flash_and_beep(late_video)
+    assert abs(flash - beep) < 0.005  # the source itself is in sync
+    out = tmp_path / "o.mkv"
+    r = run("upscale", late_video, "-o", out, "--model", "lanczos", "--width", "320", "--height", "192", "-q",
+            "--encoder", "ffv1", *extra)
+    assert r.returncode == 0, r.stderr.decode()
+    flash, beep = _flash_and_beep(out)
+    assert abs(flash - beep) < 0.025, (flash, beep)  # within half a frame at 24 fps

@@ -104,12 +104,21 @@ def _encode_args(job: RenderJob) -> dict:
                 extra_args=shlex.split(e.get("encoder_args", "")))
 
 
-def _audio_args(src_path: str, start: int, end: int, total: int, fps) -> list[str]:
-    """Input options that make the audio of IN match the rendered range."""
+def _audio_args(src_path: str, start: int, end: int, total: int, fps, offset: float = 0.0) -> list[str]:
+    """Input options that make the audio of IN match the rendered range (``offset``: where IN's
+    video starts on its timeline, see :func:`_video_offset`)."""
     if start == 0 and end == total:
         return ["-i", src_path]
-    t0, dur = start / fps, (end - start) / fps
-    return ["-ss", f"{float(t0):.6f}", "-t", f"{float(dur):.6f}", "-i", src_path]
+    t0, dur = offset + float(start / fps), (end - start) / fps
+    return ["-ss", f"{t0:.6f}", "-t", f"{float(dur):.6f}", "-i", src_path]
+
+
+def _video_offset(job: RenderJob, start: int, end: int, total: int) -> tuple[float, float]:
+    """(seconds IN's video starts after its audio timeline, the -itsoffset the rendered video
+    needs): a full render keeps the offset; a range seeks the audio to it instead."""
+    from ..encode.streams import video_start_offset
+    offset = video_start_offset(find_ffmpeg(), job.input) if Path(job.input).is_file() else 0.0
+    return offset, (offset if start == 0 and end == total else 0.0)
 
 
 def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -> Path:
@@ -119,8 +128,10 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
     part = out[start:end]
     has_audio = Path(job.input).is_file()
     if not job.resume:
-        audio = _audio_args(job.input, start, end, out.num_frames, out.fps) if has_audio else None
-        return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio)
+        offset, shift = _video_offset(job, start, end, out.num_frames)
+        audio = _audio_args(job.input, start, end, out.num_frames, out.fps, offset) if has_audio else None
+        return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio,
+                      video_offset=shift)
     return _render_segments(job, out, start, end, has_audio, progress)
 
 
@@ -176,9 +187,13 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
             # last frame's start, one frame short
             lst.write(f"file '{quoted}'\nduration {(e - s) / out.fps:.9f}\n")
     tmp = partial_path(job.output)
-    cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", lst.name]
+    offset, shift = _video_offset(job, start, end, out.num_frames) if has_audio else (0.0, 0.0)
+    cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
+    if shift:
+        cmd += ["-itsoffset", f"{shift:.6f}"]
+    cmd += ["-f", "concat", "-safe", "0", "-i", lst.name]
     if has_audio:
-        audio = _audio_args(job.input, start, end, out.num_frames, out.fps)
+        audio = _audio_args(job.input, start, end, out.num_frames, out.fps, offset)
         cmd += audio + ["-map", "0:v:0", "-c:v", "copy"] + stream_args(cmd[0], audio[-1], job.output)
     else:
         cmd += ["-c", "copy"]

@@ -73,11 +73,12 @@ def partial_path(path: Path) -> Path:
 def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265", crf: float | None = 18,
            extra_args: Sequence[str] = (), audio_from: str | None = None,
            progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None,
-           audio_input_args: Sequence[str] | None = None) -> Path:
+           audio_input_args: Sequence[str] | None = None, video_offset: float = 0.0) -> Path:
     """Encode ``clip`` to ``path``. The file appears under its final name only when complete.
 
     ``audio_from``: a media file whose audio and subtitle streams are copied
-    (``audio_input_args``: the full ``-ss ... -i FILE`` options instead, for a range). Raises
+    (``audio_input_args``: the full ``-ss ... -i FILE`` options instead, for a range;
+    ``video_offset``: seconds the video starts after the audio's timeline begins). Raises
     :class:`EncodeError` (and removes the partial file) when ffmpeg fails or on KeyboardInterrupt.
     """
     path = Path(path)
@@ -87,7 +88,10 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     tmp = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     exe = ffmpeg or find_ffmpeg()
-    cmd = [exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "yuv4mpegpipe", "-i", "pipe:0"]
+    cmd = [exe, "-hide_banner", "-loglevel", "error", "-y"]
+    if video_offset:  # the video starts this late in the source: keep its place against the audio
+        cmd += ["-itsoffset", f"{video_offset:.6f}"]
+    cmd += ["-f", "yuv4mpegpipe", "-i", "pipe:0"]
     if audio_from or audio_input_args:
         extra = list(audio_input_args or ["-i", str(audio_from)])
         cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path)

@@ -49,6 +49,21 @@ def probe_streams(ffmpeg: str, src: str) -> list[tuple[str, str]]:
     return [(m.group(2).lower(), m.group(3).lower()) for m in _STREAM.finditer(r.stderr)]
 
 
+_VIDEO_START = re.compile(r"Stream #\d+:\d+\S*: Video: .*?, start (-?[\d.]+)")
+_CONTAINER_START = re.compile(r"Duration: [^,]+, start: (-?[\d.]+)")
+
+
+def video_start_offset(ffmpeg: str, src: str) -> float:
+    """Seconds from the container's start to the first video frame (0.852 for a concert clip
+    whose video starts after its audio): the rendered video must keep that place, or the audio
+    copied from ``src`` plays early by as much."""
+    r = subprocess.run([ffmpeg, "-hide_banner", "-i", src], capture_output=True, text=True)
+    v, c = _VIDEO_START.search(r.stderr), _CONTAINER_START.search(r.stderr)
+    if not v:
+        return 0.0
+    return max(0.0, float(v.group(1)) - (float(c.group(1)) if c else 0.0))
+
+
 def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1) -> list[str]:
     """``-map``/codec options carrying ``src``'s audio and subtitles into ``out`` (video is map 0)."""
     fmt = container_of(out)
