@@ -164,6 +164,7 @@ def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, ha
         base = done_frames
         cb = (lambda d, t, b=base: progress(b + d, end - start)) if progress else None
         encode(out[s:e], f, progress=cb, **_encode_args(job))
+        log.info("segment [%d, %d) rendered", s, e)
         done_frames += e - s
         rendered += 1
     join_segments(files, job, out, start, end, has_audio)
