@@ -202,11 +202,12 @@ def test_memory_stays_bounded_while_reading_everything(served):
 
 
 @needs_fuse
-def test_sigint_unmounts(clip, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_and_sigterm_unmount(clip, tmp_path, sig):
     mount = tmp_path / "m"
     mount.mkdir()
-    srv = Server([clip, mount, *FAST], mount, None)
-    rc, err = srv.stop(signal.SIGINT)
+    srv = Server([clip, mount, *FAST, "--http", f"127.0.0.1:{_free_port()}"], mount, None)
+    rc, err = srv.stop(sig)
     assert rc == 0 and "stopped serving" in err
     assert not os.path.ismount(mount) and not any(mount.iterdir())
 
@@ -264,3 +265,13 @@ def test_render_errors_are_eio_and_http_500(tmp_path):
     finally:
         rc, err = srv.stop()
     assert "frame 5" in err and "damaged" in err
+
+
+def test_http_alone_serves_without_fuse_and_stops_on_sigterm(clip, reference):
+    port = _free_port()
+    srv = Server([clip, *FAST, "--http", f"127.0.0.1:{port}"], None, port)
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/talk.y4m", headers={"Range": "bytes=0-99999"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.read() == reference[:100000]
+    rc, err = srv.stop(signal.SIGTERM)
+    assert rc == 0 and "stopped serving" in err

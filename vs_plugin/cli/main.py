@@ -224,7 +224,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise ValueError(f"serve: --http {args.http}: {e}") from None
         where = f"http://{server.server_address[0]}:{server.server_address[1]}/{stem}.y4m"
         print(f"steadyscale: serving {where} ({clip.num_frames} frames)", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    if not args.mountdir:  # with a mount, libfuse's own handlers end its loop on SIGINT/SIGTERM
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    else:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         if args.mountdir:
             from ..serve.fuse_fs import mount
