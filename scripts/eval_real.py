@@ -37,6 +37,8 @@ from vs_plugin.training.degrade import eval_chain  # noqa: E402
 
 VID4 = ("calendar", "city", "foliage", "walk")
 VIDEOS = ("liveportrait_driving_d18.mp4", "liveportrait_driving_d19.mp4", "liveportrait_source_s18.mp4")
+#: crop frames of each method, kept between runs of some --methods (git-ignored)
+CROP_CACHE = Path(__file__).resolve().parents[1] / "runs" / "eval_real_crops"
 METHODS = ("lanczos", "builtin-clean", "builtin", "teacher-frame", "teacher-upscale")
 
 
@@ -139,8 +141,8 @@ def main() -> None:
                 print(name, key, method, json.dumps(r), file=sys.stderr, flush=True)
                 if args.crop and name == args.crop_clip and crf == 28:
                     t = args.frames // 2 - 1  # kept, so runs of some --methods still make one figure
-                    keep = args.json.with_suffix(".crop")
-                    keep.mkdir(exist_ok=True)
+                    keep = CROP_CACHE / args.json.stem
+                    keep.mkdir(parents=True, exist_ok=True)
                     np.save(keep / f"{method}.npy", (np.stack(out[t:t + 2]) * 65535 + 0.5).astype(np.uint16))
             if args.crop and name == args.crop_clip and crf == 28:
                 crop_gt = gt
@@ -156,7 +158,7 @@ def main() -> None:
             print(f"{key} {m:16s} " + "  ".join(f"{k}={v:.4f}" for k, v in r.items()), file=sys.stderr)
     if args.crop and crop_gt is not None:
         y, x, s = (int(v) for v in args.crop_box.split(","))
-        keep = args.json.with_suffix(".crop")
+        keep = CROP_CACHE / args.json.stem
         t = args.frames // 2 - 1
         outs = {m: [None] * t + list(np.load(keep / f"{m}.npy").astype(np.float32) / 65535)
                 for m in METHODS if (keep / f"{m}.npy").exists()}
