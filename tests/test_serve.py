@@ -81,7 +81,14 @@ class Server:
 
     def stop(self, sig=signal.SIGINT) -> tuple[int, str]:
         self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=60)
+        try:
+            _, err = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # never leave a server (and its mount) behind a failed test
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            if self.mount is not None:
+                subprocess.run(["fusermount3", "-u", str(self.mount)], capture_output=True)
+            raise
         return self.proc.returncode, err
 
 
