@@ -30,7 +30,7 @@ from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
 from vs_plugin.training.face_data import FaceCrops, split_faces  # noqa: E402
 from vs_plugin.training.face_gan import PatchDiscriminator  # noqa: E402
-from vs_plugin.training.loss import _sobel_luma, sharpness_ratio, sr_loss  # noqa: E402
+from vs_plugin.training.loss import sharpness_ratio, sobel_luma, sr_loss  # noqa: E402
 
 
 def validate(net, val) -> dict:
@@ -114,7 +114,7 @@ def main() -> None:
         lr_img = torch.stack([b[0] for b in batch])
         hr = torch.stack([b[3] for b in batch])
         out = g(lr_img)
-        pix = sr_loss("luma", out, hr) + args.grad_weight * (_sobel_luma(out) - _sobel_luma(hr)).abs().mean()
+        pix = sr_loss("luma", out, hr) + args.grad_weight * (sobel_luma(out) - sobel_luma(hr)).abs().mean()
         loss = pix
         adv_on = it >= args.warmup
         if adv_on:

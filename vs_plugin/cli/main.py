@@ -242,7 +242,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         if server:
-            server.shutdown() if args.mountdir else None
+            if args.mountdir:  # serving from its background thread
+                server.shutdown()
             server.server_close()
         served.close()
     print("steadyscale: stopped serving", file=sys.stderr)

@@ -9,7 +9,9 @@ Opus only for WebM when the source's codec is not allowed there.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -43,10 +45,21 @@ def container_of(path: Path, encoder: str | None = None) -> str:
     return fmt
 
 
+def _describe(ffmpeg: str, src: str) -> str:
+    """``ffmpeg -i src``'s description of the file, read once per file version (a render asks
+    for its streams and its video offset, for the encode and again for the join)."""
+    st = os.stat(src)
+    return _describe_cached(ffmpeg, os.path.abspath(src), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _describe_cached(ffmpeg: str, src: str, mtime_ns: int, size: int) -> str:
+    return subprocess.run([ffmpeg, "-hide_banner", "-i", src], capture_output=True, text=True).stderr
+
+
 def probe_streams(ffmpeg: str, src: str) -> list[tuple[str, str]]:
     """``(kind, codec)`` of the audio and subtitle streams of ``src``, in order (from ffmpeg -i)."""
-    r = subprocess.run([ffmpeg, "-hide_banner", "-i", src], capture_output=True, text=True)
-    return [(m.group(2).lower(), m.group(3).lower()) for m in _STREAM.finditer(r.stderr)]
+    return [(m.group(2).lower(), m.group(3).lower()) for m in _STREAM.finditer(_describe(ffmpeg, src))]
 
 
 _VIDEO_START = re.compile(r"Stream #\d+:\d+\S*: Video: .*?, start (-?[\d.]+)")
@@ -57,8 +70,8 @@ def video_start_offset(ffmpeg: str, src: str) -> float:
     """Seconds from the container's start to the first video frame (0.852 for a concert clip
     whose video starts after its audio): the rendered video must keep that place, or the audio
     copied from ``src`` plays early by as much."""
-    r = subprocess.run([ffmpeg, "-hide_banner", "-i", src], capture_output=True, text=True)
-    v, c = _VIDEO_START.search(r.stderr), _CONTAINER_START.search(r.stderr)
+    text = _describe(ffmpeg, src)
+    v, c = _VIDEO_START.search(text), _CONTAINER_START.search(text)
     if not v:
         return 0.0
     return max(0.0, float(v.group(1)) - (float(c.group(1)) if c else 0.0))

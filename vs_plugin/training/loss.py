@@ -37,7 +37,7 @@ def sr_loss(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"sr_loss: kind must be one of {'|'.join(LOSSES)}, got {kind!r}")
 
 
-def _sobel_luma(x: torch.Tensor) -> torch.Tensor:
+def sobel_luma(x: torch.Tensor) -> torch.Tensor:
     """``(B, 2, H, W)`` horizontal and vertical Sobel gradients of BT.601 luma."""
     y = torch.einsum("k,bkhw->bhw", _YCBCR[0].to(x), x)[:, None]
     k = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=x.dtype, device=x.device) / 8
@@ -55,7 +55,7 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
     care about the sign or the exact phase of a detail, only that the local contrast is as high
     as the teacher's, so it pays for restored sharpness instead."""
     fid = (1 - teacher_weight) * sr_loss("luma", out, gt) + teacher_weight * sr_loss("luma", out, teacher)
-    go, gt_ = _sobel_luma(out), _sobel_luma(teacher)
+    go, gt_ = sobel_luma(out), sobel_luma(teacher)
     loss = fid + grad_weight * (go - gt_).abs().mean()
     mag = lambda g: (g.pow(2).sum(1, keepdim=True) + 1e-6).sqrt()  # noqa: E731
     if magnitude_weight:
@@ -68,5 +68,5 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
 
 def sharpness_ratio(out: torch.Tensor, ref: torch.Tensor) -> float:
     """Mean luma Sobel magnitude of ``out`` over that of ``ref`` (1 = as sharp as the reference)."""
-    go, gr = _sobel_luma(out), _sobel_luma(ref)
+    go, gr = sobel_luma(out), sobel_luma(ref)
     return float(go.pow(2).sum(1).sqrt().mean() / gr.pow(2).sum(1).sqrt().mean().clamp_min(1e-8))
