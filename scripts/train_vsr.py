@@ -91,6 +91,9 @@ def main() -> None:
     ap.add_argument("--energy-weight", type=float, default=0.0,
                     help="weight of the blockwise (8x8) gradient-energy loss against the teacher: as much "
                     "restored detail as the teacher per block, wherever exactly it lies")
+    ap.add_argument("--oriented-weight", type=float, default=0.0,
+                    help="weight of the blockwise energy loss per gradient orientation (0/45/90/135 degrees): "
+                    "restored detail without one-direction stripes")
     ap.add_argument("--strength", type=float, default=1.0, help="scale of the real degradations' blur and noise")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
@@ -159,7 +162,7 @@ def main() -> None:
         if teacher:
             loss = distill_loss(out, target, teacher[0], teacher_weight=args.teacher_weight,
                                 grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight,
-                                energy_weight=args.energy_weight)
+                                energy_weight=args.energy_weight, oriented_weight=args.oriented_weight)
         else:
             loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)

@@ -411,3 +411,50 @@ def test_audio_stays_in_sync_when_the_video_starts_late(late_video, tmp_path, ex
     assert r.returncode == 0, r.stderr.decode()
     flash, beep = _flash_and_beep(out)
     assert abs(flash - beep) < 0.025, (flash, beep)  # within half a frame at 24 fps
+
+
+@pytest.fixture(scope="module")
+def vfr_clip(tmp_path_factory) -> Path:
+    """A variable-rate clip: 24 frames at 1/24 s, then 24 at 1/12 s (as phones record), with audio."""
+    p = tmp_path_factory.mktemp("vfr") / "vfr.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "3", "-vf", "setpts='if(lt(N,24),N/24,1+(N-24)/12)/TB'", "-fps_mode", "passthrough",
+                    "-c:v", "libx264", "-g", "12", "-c:a", "flac", str(p)], check=True)
+    return p
+
+
+def _video_times(path: Path) -> list[float]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return sorted(float(p.pts * s.time_base) for p in c.demux(s) if p.pts is not None)
+
+
+@pytest.mark.parametrize("ext", ["mkv", "mp4"])
+@pytest.mark.parametrize("extra", [[], ["--start", "20", "--end", "40"], ["--resume", "--segment-frames", "10"]])
+def test_variable_frame_rate_input_keeps_its_timestamps(vfr_clip, tmp_path, ext, extra):
+    src = _video_times(vfr_clip)
+    assert src[25] - src[24] > 0.08 > src[1] - src[0]  # the source really is variable-rate
+    out = tmp_path / f"o.{ext}"
+    r = run("upscale", vfr_clip, "-o", out, *FAST, *extra)
+    assert r.returncode == 0, r.stderr.decode()
+    want = src[20:40] if "--start" in extra else src
+    want = [t - want[0] for t in want]
+    got = _video_times(out)
+    assert len(got) == len(want)
+    assert max(abs(a - b) for a, b in zip(got, want)) < 0.0015, list(zip(got, want))
+
+
+def test_a_range_in_matroska_has_audio_exactly_as_long_as_its_video(clip_with_audio, tmp_path):
+    out = tmp_path / "r.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--start", "5", "--end", "17")
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        spans = {}
+        for s in (c.streams.video[0], c.streams.audio[0]):
+            c.seek(0)
+            pk = [p for p in c.demux(s) if p.pts is not None]
+            spans[s.type] = float(min(p.pts for p in pk) * s.time_base), float(
+                sum(p.duration for p in pk) * s.time_base)
+    assert abs(spans["audio"][0] - spans["video"][0]) < 0.002, spans  # no audio before the first frame
+    assert abs(spans["audio"][1] - 12 / 24) < 0.002, spans  # nor after the last

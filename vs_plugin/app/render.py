@@ -15,13 +15,15 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import vapoursynth as vs
 
 from ..encode import EncodeError, encode, find_ffmpeg
-from ..encode.ffmpeg import partial_path
+from ..encode.ffmpeg import finish, partial_path
 from ..encode.streams import stream_args
+from ..encode.timestamps import Timeline, read_timeline
 from ..errors import SteadyscaleError
 from ..host.upscale import upscale
 from .fingerprint import check_or_write, job_fingerprint
@@ -104,13 +106,20 @@ def _encode_args(job: RenderJob) -> dict:
                 extra_args=shlex.split(e.get("encoder_args", "")))
 
 
-def _audio_args(src_path: str, start: int, end: int, total: int, fps, offset: float = 0.0) -> list[str]:
+def _audio_args(src_path: str, start: int, end: int, total: int, timeline: Timeline, offset: float = 0.0) -> list[str]:
     """Input options that make the audio of IN match the rendered range (``offset``: where IN's
     video starts on its timeline, see :func:`_video_offset`)."""
     if start == 0 and end == total:
         return ["-i", src_path]
-    t0, dur = offset + float(start / fps), (end - start) / fps
+    t0, dur = offset + float(timeline.at(start)), timeline.at(end) - timeline.at(start)
     return ["-ss", f"{t0:.6f}", "-t", f"{float(dur):.6f}", "-i", src_path]
+
+
+def timeline_of(job: RenderJob, out: vs.VideoNode) -> Timeline:
+    """The input's frame times (variable-rate files keep theirs; see :mod:`..encode.timestamps`)."""
+    if job.fps is not None or not Path(job.input).is_file():
+        return Timeline(Fraction(out.fps))
+    return read_timeline(job.input, out.num_frames, Fraction(out.fps))
 
 
 def _video_offset(job: RenderJob, start: int, end: int, total: int) -> tuple[float, float]:
@@ -128,10 +137,11 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
     part = out[start:end]
     has_audio = Path(job.input).is_file()
     if not job.resume:
+        timeline = timeline_of(job, out)
         offset, shift = _video_offset(job, start, end, out.num_frames)
-        audio = _audio_args(job.input, start, end, out.num_frames, out.fps, offset) if has_audio else None
+        audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset) if has_audio else None
         return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio,
-                      video_offset=shift)
+                      video_offset=shift, timeline=timeline.window(start, end))
     return _render_segments(job, out, start, end, has_audio, progress)
 
 
@@ -188,14 +198,16 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
             # last frame's start, one frame short
             lst.write(f"file '{quoted}'\nduration {(e - s) / out.fps:.9f}\n")
     tmp = partial_path(job.output)
+    timeline = timeline_of(job, out)
     offset, shift = _video_offset(job, start, end, out.num_frames) if has_audio else (0.0, 0.0)
     cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
     if shift:
         cmd += ["-itsoffset", f"{shift:.6f}"]
     cmd += ["-f", "concat", "-safe", "0", "-i", lst.name]
     if has_audio:
-        audio = _audio_args(job.input, start, end, out.num_frames, out.fps, offset)
-        cmd += audio + ["-map", "0:v:0", "-c:v", "copy"] + stream_args(cmd[0], audio[-1], job.output)
+        audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset)
+        cmd += audio + ["-map", "0:v:0", "-c:v", "copy"] + stream_args(cmd[0], audio[-1], job.output,
+                                                                                 cut="-t" in audio)
     else:
         cmd += ["-c", "copy"]
     cmd += [str(tmp)]
@@ -204,4 +216,4 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
     if r.returncode != 0:
         tmp.unlink(missing_ok=True)
         raise EncodeError(f"joining segments failed: {r.stderr.strip()[-2000:]}")
-    tmp.replace(job.output)
+    finish(tmp, job.output, timeline.window(start, end))

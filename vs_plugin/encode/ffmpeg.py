@@ -12,6 +12,7 @@ from pathlib import Path
 import vapoursynth as vs
 
 from .streams import container_of, stream_args
+from .timestamps import Timeline, retime
 
 log = logging.getLogger("steadyscale.encode")
 
@@ -70,15 +71,36 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.partial{path.suffix}")
 
 
+def finish(tmp: Path, path: Path, timeline: Timeline | None = None) -> Path:
+    """Move a complete encode from ``tmp`` to ``path``, with a variable-rate ``timeline``'s frame
+    times written onto its video first (removes ``tmp`` either way)."""
+    if timeline is not None and timeline.variable:
+        retimed = tmp.with_name(f"{tmp.stem}.retimed{tmp.suffix}")
+        try:
+            retime(tmp, retimed, timeline)
+        except BaseException as e:
+            retimed.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            raise EncodeError(f"writing the input's frame times into {path} failed: {e}") from e
+        tmp.unlink(missing_ok=True)
+        tmp = retimed
+    os.replace(tmp, path)
+    return path
+
+
 def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265", crf: float | None = 18,
            extra_args: Sequence[str] = (), audio_from: str | None = None,
            progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None,
-           audio_input_args: Sequence[str] | None = None, video_offset: float = 0.0) -> Path:
+           audio_input_args: Sequence[str] | None = None, video_offset: float = 0.0,
+           timeline: Timeline | None = None) -> Path:
     """Encode ``clip`` to ``path``. The file appears under its final name only when complete.
 
     ``audio_from``: a media file whose audio and subtitle streams are copied
     (``audio_input_args``: the full ``-ss ... -i FILE`` options instead, for a range;
-    ``video_offset``: seconds the video starts after the audio's timeline begins). Raises
+    ``video_offset``: seconds the video starts after the audio's timeline begins;
+    ``timeline``: the input's frame times, kept when they vary). Raises
     :class:`EncodeError` (and removes the partial file) when ffmpeg fails or on KeyboardInterrupt.
     """
     path = Path(path)
@@ -94,7 +116,7 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     cmd += ["-f", "yuv4mpegpipe", "-i", "pipe:0"]
     if audio_from or audio_input_args:
         extra = list(audio_input_args or ["-i", str(audio_from)])
-        cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path)
+        cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path, cut="-t" in extra)
     cmd += ENCODERS[encoder]
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]
@@ -125,5 +147,4 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
         if isinstance(e, KeyboardInterrupt):  # the CLI reports it and exits 130, as shells expect
             raise
         raise EncodeError(f"encoding failed ({e}); nothing was written to {path}") from e
-    os.replace(tmp, path)
-    return path
+    return finish(tmp, path, timeline)

@@ -77,17 +77,30 @@ def video_start_offset(ffmpeg: str, src: str) -> float:
     return max(0.0, float(v.group(1)) - (float(c.group(1)) if c else 0.0))
 
 
-def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1) -> list[str]:
-    """``-map``/codec options carrying ``src``'s audio and subtitles into ``out`` (video is map 0)."""
+#: the audio codec a range is re-encoded to, per container: lossless where the container takes it
+RANGE_AUDIO = {"matroska": ["flac"], "nut": ["flac"], "mp4": ["aac", "256k"], "mov": ["aac", "256k"],
+               "webm": ["libopus", "160k"]}
+
+
+def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1, cut: bool = False) -> list[str]:
+    """``-map``/codec options carrying ``src``'s audio and subtitles into ``out`` (video is map 0).
+
+    ``cut``: the audio input is a range (``-ss``/``-t``). Copied audio can only be cut at its
+    packets (20-90 ms each), so Matroska would play a stretch of audio before the first frame
+    and after the last; a range's audio is decoded, cut to the sample, and encoded again (FLAC
+    where the container takes it, else AAC 256 kb/s), with one warning."""
     fmt = container_of(out)
     args: list[str] = []
     audio = subs = kept = 0
     for kind, codec in probe_streams(ffmpeg, src):
         if kind == "audio":
             args += ["-map", f"{input_index}:a:{audio}"]
-            if fmt == "webm" and codec not in ("opus", "vorbis"):
-                args += [f"-c:a:{audio}", "libopus", f"-b:a:{audio}", "160k"]
-                log.warning("steadyscale: %s audio re-encoded to Opus for WebM", codec)
+            if cut or (fmt == "webm" and codec not in ("opus", "vorbis")):
+                enc = RANGE_AUDIO[fmt]
+                args += [f"-c:a:{audio}", enc[0]] + ([f"-b:a:{audio}", enc[1]] if len(enc) > 1 else [])
+                if enc[0] != "flac":
+                    log.warning("steadyscale: %s audio re-encoded to %s (%s)", codec, enc[0],
+                                "cut to the rendered range" if cut else "for WebM")
             else:
                 args += [f"-c:a:{audio}", "copy"]
             audio += 1

@@ -45,15 +45,25 @@ def sobel_luma(x: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), w)
 
 
+def oriented_gradients(g: torch.Tensor) -> torch.Tensor:
+    """``(B, 4, H, W)`` absolute directional derivatives at 0, 45, 90 and 135 degrees from the
+    ``(B, 2, H, W)`` Sobel pair of :func:`sobel_luma`."""
+    gx, gy = g[:, :1], g[:, 1:]
+    r = 0.5 ** 0.5
+    return torch.cat([gx, (gx + gy) * r, gy, (gx - gy) * r], 1).abs()
+
+
 def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, teacher_weight: float = 0.6,
                  grad_weight: float = 1.0, magnitude_weight: float = 0.0, energy_weight: float = 0.0,
-                 energy_block: int = 8) -> torch.Tensor:
+                 oriented_weight: float = 0.0, energy_block: int = 8) -> torch.Tensor:
     """Real-footage loss: the luma loss against the ground truth and against the teacher's output
     (mixed by ``teacher_weight``), an L1 loss on luma Sobel gradients against the teacher, and an
     L1 loss on the gradient *magnitude*. A signed-gradient or pixel L1 under uncertainty about
     where an edge or a texture lies pays best for its average: blur. The magnitude term does not
     care about the sign or the exact phase of a detail, only that the local contrast is as high
-    as the teacher's, so it pays for restored sharpness instead."""
+    as the teacher's, so it pays for restored sharpness instead. The blockwise energy term pays for
+    as much detail per block as the teacher's; its ``oriented`` form asks it per direction, so a
+    block cannot be paid with stripes of one orientation where the teacher has texture in all."""
     fid = (1 - teacher_weight) * sr_loss("luma", out, gt) + teacher_weight * sr_loss("luma", out, teacher)
     go, gt_ = sobel_luma(out), sobel_luma(teacher)
     loss = fid + grad_weight * (go - gt_).abs().mean()
@@ -63,6 +73,9 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
     if energy_weight:  # texture energy per block: how much detail, not exactly where
         loss = loss + energy_weight * (F.avg_pool2d(mag(go), energy_block)
                                        - F.avg_pool2d(mag(gt_), energy_block)).abs().mean()
+    if oriented_weight:  # the same per orientation: texture energy in one direction only (stripes) does not pay
+        loss = loss + oriented_weight * (F.avg_pool2d(oriented_gradients(go), energy_block)
+                                         - F.avg_pool2d(oriented_gradients(gt_), energy_block)).abs().mean()
     return loss
 
 
