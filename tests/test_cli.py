@@ -458,3 +458,50 @@ def test_a_range_in_matroska_has_audio_exactly_as_long_as_its_video(clip_with_au
                 sum(p.duration for p in pk) * s.time_base)
     assert abs(spans["audio"][0] - spans["video"][0]) < 0.002, spans  # no audio before the first frame
     assert abs(spans["audio"][1] - 12 / 24) < 0.002, spans  # nor after the last
+
+
+HDR10 = {"MasteringDisplayPrimariesX": [0.68, 0.265, 0.15], "MasteringDisplayPrimariesY": [0.32, 0.69, 0.06],
+         "MasteringDisplayWhitePointX": 0.3127, "MasteringDisplayWhitePointY": 0.329,
+         "MasteringDisplayMaxLuminance": 1000.0, "MasteringDisplayMinLuminance": 0.005,
+         "ContentLightLevelMax": 1000, "ContentLightLevelAverage": 400}
+
+
+@pytest.mark.parametrize("encoder", ["libx265", "libx264"])
+def test_hdr10_mastering_display_and_light_levels_are_kept(tmp_path, encoder):
+    import vapoursynth as vs
+    src = tmp_path / "hdr.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-t", "0.25", "-pix_fmt", "yuv420p10le", "-c:v", "libx265",
+                    "-x265-params", "log-level=error:hdr10=1:colorprim=bt2020:transfer=smpte2084:"
+                    "colormatrix=bt2020nc:master-display=G(13250,34500)B(7500,3000)R(34000,16000)"
+                    "WP(15635,16450)L(10000000,50):max-cll=1000,400", str(src)], check=True)
+    out = tmp_path / "o.mkv"
+    r = run("upscale", src, "-o", out, *FAST, "--encoder", encoder)
+    assert r.returncode == 0, r.stderr.decode()
+    for path in (src, out):
+        props = vs.core.bs.VideoSource(str(path), cachemode=0).get_frame(0).props
+        flat = lambda d: np.hstack([np.ravel(d[k]) for k in HDR10]).astype(float)  # noqa: E731
+        assert flat(props) == pytest.approx(flat(HDR10), abs=1e-4), path
+        assert (props["_Transfer"], props["_Primaries"], props["_Matrix"]) == (16, 9, 9)
+
+
+def test_a_file_damaged_in_the_middle_keeps_its_frames_in_time(tmp_path):
+    """Frames lost to corruption leave a gap: the rest must not slide earlier (out of sync with
+    the audio), as they did when every frame was renumbered at the nominal rate."""
+    good = tmp_path / "good.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x180:rate=24", "-t", "4", "-c:v", "libx264", "-g", "24", str(good)], check=True)
+    data = bytearray(good.read_bytes())
+    rng = np.random.default_rng(1)
+    mid = len(data) // 2
+    data[mid:mid + 3000] = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mkv"
+    bad.write_bytes(bytes(data))
+    src = _video_times(bad)
+    assert len(src) < 96 and max(np.diff(src)) > 0.5  # frames really are lost
+    out = tmp_path / "o.mkv"
+    r = run("upscale", bad, "-o", out, *FAST[:-1])
+    assert r.returncode == 0, r.stderr.decode()
+    assert "damaged or paused" in r.stderr.decode()
+    got = _video_times(out)
+    assert len(got) == len(src) and max(abs(a - b) for a, b in zip(got, src)) < 0.0015

@@ -23,7 +23,7 @@ TRANSFER = {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 16: "smpte2084", 18:
             14: "bt2020-10", 15: "bt2020-12"}
 
 ENCODERS = {
-    "libx265": ["-c:v", "libx265", "-preset", "medium", "-x265-params", "log-level=error"],
+    "libx265": ["-c:v", "libx265", "-preset", "medium"],
     "libx264": ["-c:v", "libx264", "-preset", "medium"],
     "ffv1": ["-c:v", "ffv1", "-level", "3"],
     "prores": ["-c:v", "prores_ks", "-profile:v", "3"],
@@ -64,6 +64,45 @@ def colour_args(clip: vs.VideoNode) -> list[str]:
     if params and clip.format.color_family != vs.RGB:
         args += ["-vf", "setparams=" + ":".join(params)]
     return args
+
+
+def hdr10_metadata(props) -> dict[str, str]:
+    """The HDR10 static metadata in frame ``props`` (as bestsource reads it) in the x264/x265
+    option syntax: ``master-display`` (chromaticities in 1/50000, luminance in 1/10000 cd/m2,
+    G, B, R order) and ``cll`` (MaxCLL, MaxFALL); empty when the source has none."""
+    out: dict[str, str] = {}
+    try:
+        px, py = list(props["MasteringDisplayPrimariesX"]), list(props["MasteringDisplayPrimariesY"])
+        c = lambda v: round(float(v) * 50000)  # noqa: E731
+        r, g, b = ((c(px[i]), c(py[i])) for i in range(3))
+        wp = c(props["MasteringDisplayWhitePointX"]), c(props["MasteringDisplayWhitePointY"])
+        lum = (round(float(props["MasteringDisplayMaxLuminance"]) * 10000),
+               round(float(props["MasteringDisplayMinLuminance"]) * 10000))
+        out["master-display"] = "G(%d,%d)B(%d,%d)R(%d,%d)WP(%d,%d)L(%d,%d)" % (*g, *b, *r, *wp, *lum)
+    except (KeyError, IndexError, TypeError, ValueError):
+        pass
+    if "ContentLightLevelMax" in props:
+        out["cll"] = f"{int(props['ContentLightLevelMax'])},{int(props.get('ContentLightLevelAverage', 0))}"
+    return out
+
+
+def encoder_params(clip: vs.VideoNode, encoder: str) -> list[str]:
+    """``-x265-params``/``-x264-params`` for ``encoder``: quiet logging, and the source's HDR10
+    mastering display and light levels (which y4m cannot carry, so they go to the encoder)."""
+    hdr = hdr10_metadata(clip.get_frame(0).props)
+    if encoder == "libx265":
+        params = ["log-level=error"]
+        if hdr:
+            params.append("hdr10=1")
+            params += [f"{'max-cll' if k == 'cll' else k}={v}" for k, v in hdr.items()]
+        return ["-x265-params", ":".join(params)]
+    if encoder == "libx264":
+        names = {"master-display": "mastering-display", "cll": "cll"}  # x264's spelling
+        return ["-x264-params", ":".join(f"{names[k]}={v}" for k, v in hdr.items())] if hdr else []
+    if hdr:
+        log.warning("steadyscale: the source's HDR10 mastering display and light levels are not kept "
+                    "with %s (use --encoder libx265 or libx264 to keep them)", encoder)
+    return []
 
 
 def partial_path(path: Path) -> Path:
@@ -117,7 +156,7 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     if audio_from or audio_input_args:
         extra = list(audio_input_args or ["-i", str(audio_from)])
         cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path, cut="-t" in extra)
-    cmd += ENCODERS[encoder]
+    cmd += ENCODERS[encoder] + encoder_params(clip, encoder)
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]
     cmd += colour_args(clip) + list(extra_args) + [str(tmp)]

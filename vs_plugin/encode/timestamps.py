@@ -71,6 +71,11 @@ def read_timeline(path: str | os.PathLike, frames: int, fps: Fraction) -> Timeli
         return Timeline(fps)
     end = pts[-1] + (last_dur or durs[-1])
     times = tuple((p - pts[0]) * tb for p in [*pts, end])
+    usual = sorted(durs)[len(durs) // 2]
+    gap = max(range(len(durs)), key=durs.__getitem__)
+    if durs[gap] > 4 * usual:  # a damaged stretch whose frames could not be decoded, or a pause in recording
+        log.warning("steadyscale: %s has no frames for %.3f s after frame %d (damaged or paused); "
+                    "the gap is kept so the audio stays in sync", path, float(durs[gap] * tb), gap)
     log.info("steadyscale: %s has a variable frame rate (%d frames, %.3f s); its timestamps are kept",
              path, frames, float(times[-1]))
     return Timeline(fps, times)
