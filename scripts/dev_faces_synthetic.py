@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval_faces import temporal_face_metrics  # noqa: E402
 
+from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.training.degrade import codec_roundtrip  # noqa: E402
 from vs_plugin.training.face_data import split_faces  # noqa: E402
 
@@ -86,7 +87,7 @@ def face_psnr(outs: list[np.ndarray], clean: list[np.ndarray], alphas: list[np.n
     vals = []
     for o, c, a in zip(outs, clean, alphas):
         m = a > 0.9
-        vals.append(10 * np.log10(1 / np.mean((np.clip(o[m], 0, 1) - c[m]) ** 2)))
+        vals.append(metrics.psnr(o[m], c[m]))
     return float(np.mean(vals))
 
 

@@ -30,6 +30,7 @@ import vapoursynth as vs
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vs_plugin  # noqa: E402
 from vs_plugin.core import flow as flowlib  # noqa: E402
+from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.face.track import build_tracks, smooth  # noqa: E402
 from vs_plugin.effects.face import faces_from_props  # noqa: E402
 from vs_plugin.host.arrays import clip_from_arrays, frame_to_array, rgb_array  # noqa: E402
@@ -148,7 +149,7 @@ def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
             c = slice(16, -16)  # the face region: centre of the crop
             for model, acc in ((face_model, pf), (generic, pg)):
                 o = model(lr)
-                acc.append(10 * np.log10(1 / np.mean((np.clip(o[c, c], 0, 1) - hr[c, c]) ** 2)))
+                acc.append(metrics.psnr(o[c, c], hr[c, c]))
         res[mode] = {"face_model": float(np.mean(pf)), "generic": float(np.mean(pg)),
                      "gain_db": float(np.mean(pf) - np.mean(pg)), "crops": n}
     return res
@@ -157,7 +158,6 @@ def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
 def box_metrics(outs, gt, boxes, flows) -> dict:
     """Face-box Y-PSNR, GMSD, Sobel sharpness relative to the ground truth, and face E_warp x1000
     (flow from the ground truth, occlusion-masked) of output frames ``outs``."""
-    from vs_plugin.core import metrics
     ps, gm, sh, ew = [], [], [], []
     for t, (o, g) in enumerate(zip(outs, gt)):
         for x0, y0, x1, y1 in boxes[t]:
@@ -181,7 +181,6 @@ def degraded_faces(clip_path: Path, frames: int, crf: int = 28) -> tuple[dict, d
     """The talking-head clip as ground truth, degraded x4 by the fixed chain (bicubic, blur 0.5,
     H.264 at ``crf``); face boxes found on the ground truth. Compares upscale() alone, the face
     layer's restorer per frame (stability 0) and face_layer() at its defaults."""
-    from vs_plugin.core import metrics
     from vs_plugin.training.degrade import eval_chain, lr_size
     gt = load_video(clip_path, frames, 0)
     h, w = lr_size(gt[0].shape, 4)

@@ -23,11 +23,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core import flow as flowlib  # noqa: E402
+from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.training.vsr_data import Sources, _read_rgb, downscale  # noqa: E402
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1 / np.mean((a - b) ** 2)))
+    return metrics.psnr_from_mse(np.mean((a - b) ** 2))
 
 
 def camera_epe(size: str, frames: int, out: Path | None) -> None:

@@ -78,9 +78,9 @@ def main() -> None:
                 gt = gt[None]
                 lz = lanczos(centre, gt.shape[-2:])
                 out = lz if net is None else net(centre[None], w[None], c[None]).clamp(0, 1)
-                o_np, g_np = out[0].numpy().transpose(1, 2, 0), gt[0].numpy().transpose(1, 2, 0)
+                o_np, g_np, l_np = (x[0].numpy().transpose(1, 2, 0) for x in (out, gt, lz))
                 rows.append({"psnr_y": metrics.psnr_y(o_np, g_np), "gmsd": metrics.gmsd(o_np, g_np),
-                             "sharpness": metrics.sobel_energy(o_np) / metrics.sobel_energy(lz[0].numpy().transpose(1, 2, 0)),
+                             "sharpness": metrics.sobel_energy(o_np) / metrics.sobel_energy(l_np),
                              "flat_texture": flat_texture(out, lz, gt)})
         results[str(path)] = {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
         print(json.dumps({"model": str(path), **results[str(path)]}), flush=True)

@@ -10,7 +10,6 @@ command and commit (from <run>/run.json), the data and its licence terms.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -19,6 +18,9 @@ from pathlib import Path
 from safetensors import safe_open
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from vs_plugin.core.digest import sha256_file  # noqa: E402
+
 DATA_TERMS = ("T91 and BSDS500 train/test images (research use), Vimeo-90K septuplets 00001-00014 "
               "(research use), all from ../shared/data/train; eval/ never seen")
 
@@ -70,7 +72,7 @@ def main() -> None:
     cmd = "python " + " ".join(a if not a.startswith("/") else Path(a).name for a in argv)
     entry = {
         "file": args.file,
-        "sha256": hashlib.sha256(dst.read_bytes()).hexdigest(),
+        "sha256": sha256_file(dst),
         "architecture": "FlowVSR",
         "arguments": {k: int(meta[k]) for k in ("scale", "frames", "channels", "blocks", "unshuffle") if k in meta},
         "purpose": args.purpose,

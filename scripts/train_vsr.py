@@ -31,8 +31,7 @@ from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa:
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    mse = F.mse_loss(a.clamp(0, 1), b).item()
-    return 10 * math.log10(1.0 / max(mse, 1e-12))
+    return metrics.psnr_from_mse(F.mse_loss(a.clamp(0, 1), b).item())
 
 
 def psnr_y(a: torch.Tensor, b: torch.Tensor) -> float:

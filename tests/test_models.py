@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from vs_plugin.app.sample import sample_photo
+from vs_plugin.core.digest import sha256_file
 from vs_plugin.models import backends, registry
 from vs_plugin.models.manifest import load_manifest, parse
 from vs_plugin.training.vsr_data import downscale
@@ -62,7 +63,7 @@ def test_model_loads_by_name_verified_and_beats_lanczos(name):
     degraded one: sharper than Lanczos, lower GMSD, PSNR not worse by more than 0.3 dB (random
     weights fail all of these)."""
     desc = registry.get_descriptor(name)
-    assert registry.sha256_file(desc.path) == desc.sha256
+    assert sha256_file(desc.path) == desc.sha256
     be = backends.builtin_backend(desc, device="cpu")
     s = desc.scale
     photo = sample_photo()  # matplotlib's sample portrait: not in any training set

@@ -41,8 +41,8 @@ def input_identity(path: str) -> dict:
 
 def _model_identity(model) -> str:
     """sha256 of a model file, or of the built-in manifest for the built-in families."""
+    from ..core.digest import sha256_file
     from ..models.manifest import MANIFEST
-    from ..models.registry import sha256_file
 
     if isinstance(model, str) and Path(model).is_file():
         return sha256_file(Path(model))

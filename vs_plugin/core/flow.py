@@ -16,6 +16,8 @@ import threading
 import cv2
 import numpy as np
 
+from .luma import bt709
+
 #: DIS presets by name. "medium" is the default: on Vimeo-90K training clips at x4-reduced size
 #: it aligns neighbours 1.4 dB better than "fast" (38.2 vs 36.8 dB warped PSNR) at similar cost on
 #: small frames (measured with scripts/measure_alignment.py).
@@ -67,18 +69,14 @@ def to_grey_u8(img: np.ndarray) -> np.ndarray:
     if img.dtype == np.uint8:
         return img
     if img.ndim == 3:
-        img = _luma(img[..., 0], img[..., 1], img[..., 2])
+        img = bt709(img[..., 0], img[..., 1], img[..., 2])
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
-
-
-def _luma(r: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return r * 0.2126 + g * 0.7152 + b * 0.0722
 
 
 def grey_u8_planes(planes) -> np.ndarray:
     """:func:`to_grey_u8` of the RGB frame (clamped to [0, 1]) whose R, G, B planes these are,
     the same values without interleaving the planes first."""
-    return to_grey_u8(_luma(*(np.clip(p, 0.0, 1.0) for p in planes)))
+    return to_grey_u8(bt709(*(np.clip(p, 0.0, 1.0) for p in planes)))
 
 
 def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET,
@@ -222,16 +220,41 @@ def flow_to_colour(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
-def pack(fields: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
-    """Stack ``(H, W)`` planes vertically into one ``(k*H, W)`` plane (how flows travel as GRAYS),
-    into ``out`` (e.g. the output frame's plane) when given."""
-    return np.concatenate(fields, axis=0, out=out)
+#: The one packing of flow fields into frames. A field (one direction between two frames) is
+#: three float planes: x and y displacement in input pixels, then confidence in [0, 1]. Fields
+#: travel as one GRAYS plane, their planes stacked vertically in that order; a pair node stores
+#: two fields (forward m -> m+d, then backward m+d -> m), the flow node one per neighbour offset
+#: in :func:`window_offsets` order.
+FIELD_PLANES = 3
+PAIR_FIELDS = 2
 
 
-def unpack(packed: np.ndarray, count: int) -> list[np.ndarray]:
-    """Inverse of :func:`pack`: ``count`` planes of equal height."""
-    h = packed.shape[0] // count
-    return [packed[i * h:(i + 1) * h] for i in range(count)]
+def packed_height(height: int, fields: int) -> int:
+    """Height of the GRAYS plane holding ``fields`` fields of a ``height``-row frame."""
+    return height * FIELD_PLANES * fields
+
+
+def field_height(packed: int, fields: int) -> int:
+    """Inverse of :func:`packed_height`: the frame height of a packed plane ``packed`` rows tall."""
+    return packed // (FIELD_PLANES * fields)
+
+
+def pack_fields(fields: list[tuple[np.ndarray, np.ndarray, np.ndarray]], out: np.ndarray | None = None) -> np.ndarray:
+    """``(x, y, confidence)`` plane triples stacked into one plane, into ``out`` (e.g. the output
+    frame's plane) when given."""
+    return np.concatenate([p for f in fields for p in f], axis=0, out=out)
+
+
+def unpack_fields(packed: np.ndarray, fields: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Inverse of :func:`pack_fields`: ``fields`` ``(x, y, confidence)`` triples of views."""
+    h = field_height(packed.shape[0], fields)
+    planes = [packed[i * h:(i + 1) * h] for i in range(FIELD_PLANES * fields)]
+    return [tuple(planes[FIELD_PLANES * i:FIELD_PLANES * (i + 1)]) for i in range(fields)]
+
+
+def split(flow: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``(H, W, 2)`` flow and its confidence as the ``(x, y, confidence)`` triple packed."""
+    return flow[..., 0], flow[..., 1], conf
 
 
 def window_offsets(radius: int) -> list[int]:

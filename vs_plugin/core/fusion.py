@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from . import flow as flowlib
+from .luma import BT709
 
 
 def lowpass(img: np.ndarray, sigma: float) -> np.ndarray:
@@ -45,7 +46,7 @@ def agreement(lr_centre: np.ndarray, lr_warped: np.ndarray, sigma: float,
 
 
 #: BT.709 luma weights: the detail band is fused in luma only (see :func:`fuse`)
-LUMA = (0.2126, 0.7152, 0.0722)
+LUMA = BT709
 
 
 def luma(planes: Sequence[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:

@@ -19,13 +19,23 @@ def y_bt601(img: np.ndarray) -> np.ndarray:
     return 16.0 + 65.481 * img[..., 0] + 128.553 * img[..., 1] + 24.966 * img[..., 2]
 
 
+def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
+    """PSNR in dB of a mean squared error at signal ``peak`` (the one PSNR formula; an exact
+    match is capped at 120 dB at peak 1, not infinite)."""
+    return float(10 * np.log10(peak ** 2 / max(float(mse), 1e-12 * peak ** 2)))
+
+
+def psnr(out: np.ndarray, ref: np.ndarray) -> float:
+    """PSNR of float images in [0, 1] (``out`` clamped first), over all channels."""
+    return psnr_from_mse(np.mean((np.clip(out, 0, 1) - ref) ** 2))
+
+
 def psnr_y(out: np.ndarray, ref: np.ndarray, crop: int = 0) -> float:
     """Y-PSNR (peak 255) of BT.601 luma, optionally cropping ``crop`` pixels at each border."""
     a, b = y_bt601(np.clip(out, 0, 1)), y_bt601(ref)
     if crop:
         a, b = a[crop:-crop, crop:-crop], b[crop:-crop, crop:-crop]
-    mse = np.mean((np.round(a) - np.round(b)) ** 2)
-    return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-12)))
+    return psnr_from_mse(np.mean((np.round(a) - np.round(b)) ** 2), 255.0)
 
 
 def ssim_y(out: np.ndarray, ref: np.ndarray, crop: int = 0) -> float:

@@ -40,8 +40,8 @@ def _pair_render(params: dict, info: dict):
             f_ba, c_ba = _zero(h, w)
         else:
             f_ab, c_ab, f_ba, c_ba = flowlib.flow_pair(ga, gb, preset)
-        fields = [f_ab[..., 0], f_ab[..., 1], c_ab, f_ba[..., 0], f_ba[..., 1], c_ba]
-        return lambda planes: flowlib.pack(fields, out=planes[0])  # straight into the frame
+        fields = [flowlib.split(f_ab, c_ab), flowlib.split(f_ba, c_ba)]  # forward, backward
+        return lambda planes: flowlib.pack_fields(fields, out=planes[0])  # straight into the frame
 
     return render
 
@@ -67,17 +67,17 @@ def _flow_render(params: dict, info: dict):
             if valid[r + d] and 0 <= n + d < total:
                 # n -> n+d: forward part of pair(n, n+d), stored at frame n;
                 # n -> n-d: backward part of pair(n-d, n), stored at frame n-d
-                ad = abs(d)
-                block = flowlib.unpack(pairs[r] if d > 0 else pairs[r + d], 6 * r)[6 * (ad - 1):6 * ad]
-                out += block[0:3] if d > 0 else block[3:6]
+                pair = flowlib.unpack_fields(pairs[r] if d > 0 else pairs[r + d], flowlib.PAIR_FIELDS * r)
+                forward = flowlib.PAIR_FIELDS * (abs(d) - 1)  # the pair nodes are stacked by distance
+                out.append(pair[forward] if d > 0 else pair[forward + 1])
                 continue
             if valid[r + d]:  # mirrored clip end: the neighbour is a real frame, compute directly
                 f, c, _, _ = flowlib.flow_pair(flowlib.grey_u8_planes(frames[r]),
                                                flowlib.grey_u8_planes(frames[r + d]), preset)
             else:
                 f, c = _zero(h, w)
-            out += [f[..., 0], f[..., 1], c]
-        return lambda planes: flowlib.pack(out, out=planes[0])  # straight into the frame
+            out.append(flowlib.split(f, c))
+        return lambda planes: flowlib.pack_fields(out, out=planes[0])  # straight into the frame
 
     return render
 
@@ -94,8 +94,6 @@ FLOW = register(Effect(
 
 def unpack_flows(packed: np.ndarray, radius: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """The flow node's frame as ``{offset: (flow (H, W, 2), confidence (H, W))}``."""
-    planes = flowlib.unpack(packed, 3 * 2 * radius)
-    out = {}
-    for i, d in enumerate(flowlib.window_offsets(radius)):
-        out[d] = (np.stack(planes[3 * i:3 * i + 2], -1), planes[3 * i + 2])
-    return out
+    offsets = flowlib.window_offsets(radius)
+    fields = flowlib.unpack_fields(packed, len(offsets))
+    return {d: (np.stack((x, y), -1), c) for d, (x, y, c) in zip(offsets, fields)}

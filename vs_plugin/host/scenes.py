@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import vapoursynth as vs
 
+from ..core import luma
 from . import props as colour_props
 from .colour import to_rgbs
 from .errors import check_clip, fail
@@ -33,7 +34,7 @@ def scene_changes(clip: vs.VideoNode, threshold: float = 0.3, ratio: float = 1.5
     w = min(160, clip.width)
     h = max(2, round(clip.height * w / clip.width / 2) * 2)
     rgb = core.resize.Bilinear(to_rgbs(clip, spec), w, h)
-    grey = core.std.Expr(core.std.SplitPlanes(rgb), "x 0.2126 * y 0.7152 * + z 0.0722 * +",
+    grey = core.std.Expr(core.std.SplitPlanes(rgb), luma.vs_expr(),
                          format=vs.GRAYS)
     diff_prev = core.std.PlaneStats(grey, shifted(grey, -1))  # frame 0 compares with frame 1
     last = clip.num_frames - 1

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import vapoursynth as vs
 
+from ..core import flow as flowlib
 from ..core.geometry import ResizePlan, plan_resize
 from ..effects.flow import FLOW, PAIR
 from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
@@ -29,12 +30,13 @@ def _flow_rgb(rgb: vs.VideoNode, radius: int, preset: str) -> vs.VideoNode:
     pairs = []
     for d in range(1, radius + 1):
         p = PAIR.validate({"distance": d, "preset": preset})
-        pairs.append(effect_node(PAIR, p, {"clip": rgb}, rgb.width, rgb.height * 6, vs.GRAYS,
+        pairs.append(effect_node(PAIR, p, {"clip": rgb}, rgb.width,
+                                 flowlib.packed_height(rgb.height, flowlib.PAIR_FIELDS), vs.GRAYS,
                                  planar_clips=("clip",)))
     stacked = pairs[0] if len(pairs) == 1 else core.std.StackVertical(pairs)
     params = FLOW.validate({"radius": radius, "preset": preset})
     node = effect_node(FLOW, params, {"clip": rgb, "pairs": stacked}, rgb.width,
-                       rgb.height * 6 * radius, vs.GRAYS, planar_clips=("clip", "pairs"))
+                       flowlib.packed_height(rgb.height, 2 * radius), vs.GRAYS, planar_clips=("clip", "pairs"))
     return core.std.SetFrameProps(node, SteadyscaleFlowRadius=radius)
 
 
@@ -61,14 +63,13 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
     confidence is low (hue = direction, saturation = speed)."""
     import numpy as np
 
-    from ..core import flow as flowlib
     from ..effects.flow import unpack_flows
     radius = int(flow_clip.get_frame(0).props.get("SteadyscaleFlowRadius", 0))
     if not radius:
         raise fail("flow_view", "flow_clip must be the output of steadyscale.flow()")
     if offset == 0 or abs(offset) > radius:
         raise fail("flow_view", f"offset must be in -{radius}..-1 or 1..{radius}, got {offset!r}")
-    h = flow_clip.height // (6 * radius)
+    h = flowlib.field_height(flow_clip.height, 2 * radius)
     blank = core.std.BlankClip(flow_clip, height=h, format=vs.RGBS, keep=True)
 
     def draw(n: int, f: list) -> vs.VideoFrame:

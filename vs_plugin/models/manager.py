@@ -70,8 +70,8 @@ def _write_index(store: Path, index: dict) -> None:
 
 
 def sha256_of(path: Path) -> str:
-    """The file's sha256 (the one implementation: :func:`.registry.sha256_file`)."""
-    from .registry import sha256_file
+    """The file's sha256 (the one implementation: :func:`..core.digest.sha256_file`)."""
+    from ..core.digest import sha256_file
     return sha256_file(Path(path))
 
 

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from pathlib import Path
-
 import torch
 from safetensors.torch import load_file
 
+from ..core.digest import sha256_file
 from ..core.vsr_net import FlowVSR
 from .manifest import ModelDescriptor, load_manifest
 
 ARCHITECTURES = {"FlowVSR": FlowVSR}
 
-_lock = threading.Lock()
-_hash_cache: dict[tuple[str, float, int], str] = {}
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file (cached by path, mtime and size)."""
-    st = path.stat()
-    key = (str(path), st.st_mtime, st.st_size)
-    with _lock:
-        if key in _hash_cache:
-            return _hash_cache[key]
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    with _lock:
-        _hash_cache[key] = h.hexdigest()
-    return h.hexdigest()
 
 
 def builtin_models() -> dict[str, ModelDescriptor]:

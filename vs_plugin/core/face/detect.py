@@ -6,7 +6,6 @@ Detections are in the coordinates of the image given: box ``(x, y, w, h)``, five
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from ..digest import sha256_file
 
 log = logging.getLogger("steadyscale.faces")
 
@@ -54,7 +55,7 @@ def yunet_candidates() -> list[Path]:
 def find_yunet() -> Path | None:
     """The first YuNet file whose sha256 is a known release; None if there is none."""
     for p in yunet_candidates():
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        digest = sha256_file(p)
         if digest in YUNET_SHA256:
             return p
         log.warning("steadyscale.faces: ignoring %s: unknown sha256 %s", p, digest)
