@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from vs_plugin.app.sample import sample_photo
 from vs_plugin.core.digest import sha256_file
@@ -198,7 +199,7 @@ def test_an_unshuffled_flowvsr_round_trips_through_its_file_and_writes_planes(tm
     path = tmp_path / "x2u.safetensors"
     save_file(net.state_dict(), str(path), metadata={k: str(v) for k, v in net.config().items()})
     backend = backends.spandrel_backend(path, "cpu")
-    assert backend.module.unshuffle == 2 and backend.size_multiple == 2
+    assert backend.module.unshuffle == 2 and backend.size.multiple_of == 2
     rng = np.random.default_rng(3)
     for h, w in ((24, 32), (23, 31)):  # even: written directly; odd: padded, array path
         centre = rng.random((h, w, 3), dtype=np.float32)
@@ -257,3 +258,61 @@ def test_luma_loss_weighs_what_4_2_0_delivery_keeps():
     assert sr_loss("luma", flat_chroma, target).item() == pytest.approx(expected, rel=1e-4)
     with pytest.raises(ValueError, match="sr_loss: kind must be one of l1|luma, got 'l2'"):
         sr_loss("l2", grey, target)
+
+
+class _Picky(torch.nn.Module):
+    """An x2 model that accepts only square inputs, at least 32 px and a multiple of 8, as some
+    spandrel architectures do; it records what it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        assert h == w and h >= 32 and h % 8 == 0, (h, w)
+        self.seen.append((h, w))
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+def test_a_backend_pads_to_its_models_size_rules_and_crops_back():
+    from spandrel import SizeRequirements
+    picky = _Picky()
+    b = backends.TorchSR(picky, 2, "picky", multi_frame=False, device="cpu",
+                         size=SizeRequirements(minimum=32, multiple_of=8, square=True))
+    img = np.random.default_rng(0).random((13, 21, 3), dtype=np.float32)
+    out = b(img)
+    assert picky.seen == [(32, 32)] and out.shape == (26, 42, 3)
+    np.testing.assert_allclose(out, np.repeat(np.repeat(img, 2, 0), 2, 1), atol=1e-6)  # the padding is cut off
+
+
+def test_a_model_that_tiles_itself_is_not_tiled_again():
+    from spandrel import ModelTiling
+    b = backends.TorchSR(_Picky(), 2, "picky", multi_frame=False, device="cpu", tile=(16, 16),
+                         tiling=ModelTiling.INTERNAL)
+    assert b.tile is None
+
+
+def test_every_backend_keeps_the_contract_and_a_users_own_is_held_to_it():
+    import vapoursynth as vs
+
+    import vs_plugin
+
+    class Bright:  # a user's backend that overshoots [0, 1]
+        scale, frames = 2, 1
+
+        def __call__(self, centre):
+            return np.repeat(np.repeat(centre, 2, 0), 2, 1) * 3
+
+    class WrongSize(Bright):
+        def __call__(self, centre):
+            return centre
+
+    own = (backends.LanczosSR(2), backends.CallableSR(Bright()), backends.TorchSR(_Picky(), 2, "p", multi_frame=False))
+    assert all(isinstance(b, backends.SRBackend) for b in own)
+    src = vs.core.std.BlankClip(width=32, height=32, format=vs.RGBS, length=2, color=[0.5, 0.5, 0.5])
+    src = vs.core.std.SetFrameProps(src, _Matrix=0, _Primaries=1, _Transfer=1, _Range=0)
+    f = vs_plugin.upscale(src, 64, 64, model=Bright(), radius=0).get_frame(0)
+    assert np.asarray(f[0]).max() == pytest.approx(1.0)  # clamped
+    with pytest.raises(vs.Error, match=r"backend WrongSize returned \(32, 32, 3\) for a 32x32 frame at x2"):
+        vs_plugin.upscale(src, 64, 64, model=WrongSize(), radius=0).get_frame(0)

@@ -39,8 +39,8 @@ UPSCALE = register(Effect(
 
 def sr_render(backend, radius: int):
     """Render of the per-frame SR node: frame n (plus aligned neighbours for multi-frame
-    backends) through ``backend``; a backend with ``fills_planes`` writes the output frame's
-    planes itself."""
+    backends) through ``backend`` (a :class:`~vs_plugin.models.backends.SRBackend`), which
+    writes the output frame's planes itself."""
     k_model = max(0, backend.frames - 1) // 2  # neighbours per side the model was trained with
 
     def render(win: Window):
@@ -58,9 +58,7 @@ def sr_render(backend, radius: int):
                 else:
                     warped.append(centre)
                     conf.append(np.zeros((h, w), np.float32))
-        if getattr(backend, "fills_planes", False):
-            return lambda planes: backend(centre, warped, conf, out=list(planes))
-        return backend(centre, warped, conf) if backend.frames > 1 else backend(centre)
+        return lambda planes: backend(centre, warped, conf, out=list(planes))
 
     return render
 

@@ -171,12 +171,12 @@ class _single:
     frames = 1
 
     def __init__(self, backend):
-        self.backend, self.scale = backend, backend.scale
+        self.backend, self.scale, self.name = backend, backend.scale, backend.name
 
-    def __call__(self, centre, warped=(), conf=()):
+    def __call__(self, centre, warped=(), conf=(), out=None):
         if self.backend.frames <= 1:
-            return self.backend(centre)
+            return self.backend(centre, out=out)
         import numpy as np
         k = self.backend.frames - 1
         h, w = centre.shape[:2]
-        return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k)
+        return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k, out=out)

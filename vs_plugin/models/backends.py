@@ -1,24 +1,32 @@
-"""Per-frame super-resolution backends behind one interface: arrays in, array out, scale known.
+"""Per-frame super-resolution backends behind one typed interface, :class:`SRBackend`.
 
 * :class:`TorchSR` runs a torch module: the built-in :class:`~vs_plugin.core.vsr_net.FlowVSR`
-  (multi-frame: it also takes aligned neighbours) or any single-frame model spandrel loads.
+  (multi-frame: it also takes aligned neighbours) or any single-frame model spandrel loads, with
+  the size rules (padding to a multiple, a minimum, square) and tiling policy of its spandrel
+  descriptor.
 * :class:`LanczosSR` is the non-AI path.
+* :class:`CallableSR` adapts any object with ``scale``/``frames``/``__call__`` (a user's own
+  backend) and holds it to the same contract.
 
-All take the centre frame ``(H, W, 3)`` float32 RGB in [0, 1], plus (for multi-frame backends)
-neighbours already warped onto it and their confidences ``(H, W)``; they return
-``(s*H, s*W, 3)`` float32 clamped to [0, 1].
+The backend owns everything between the frame and the network: padding, size multiples,
+tiling and clamping. All take the centre frame ``(H, W, 3)`` float32 RGB in [0, 1], plus (for
+multi-frame backends) neighbours already warped onto it and their confidences ``(H, W)``; they
+return ``(s*H, s*W, 3)`` float32 clamped to [0, 1], or write it into ``out`` (R, G, B planes).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from spandrel import ModelTiling, SizeRequirements
 
 from ..core.tiling import run_tiled
 from ..core.vsr_net import FlowVSR
@@ -55,6 +63,30 @@ def resolve_dtype(precision: str, device: torch.device, fp16: bool, bf16: bool) 
     return torch.bfloat16
 
 
+@runtime_checkable
+class SRBackend(Protocol):
+    """What the SR node calls for each frame (see the module docstring for the contract)."""
+
+    #: integer upscaling factor
+    scale: int
+    #: frames the model reads: 1, or the centre plus ``frames - 1`` aligned neighbours
+    frames: int
+    #: shown in logs and errors
+    name: str
+
+    def __call__(self, centre: np.ndarray, warped: Sequence[np.ndarray] = (), conf: Sequence[np.ndarray] = (),
+                 out: list[np.ndarray] | None = None) -> np.ndarray | list[np.ndarray]: ...
+
+
+def _into(result: np.ndarray, out: list[np.ndarray] | None):
+    """``result`` returned, or copied into the ``out`` planes and those returned."""
+    if out is None:
+        return result
+    for c, plane in enumerate(out):
+        np.copyto(plane, result[..., c])
+    return out
+
+
 class LanczosSR:
     """Lanczos (OpenCV, 8-tap) upscaling by an integer factor."""
 
@@ -63,22 +95,39 @@ class LanczosSR:
     def __init__(self, scale: int):
         self.scale, self.name = scale, f"lanczos x{scale}"
 
-    def __call__(self, centre, warped=(), conf=()) -> np.ndarray:
+    def __call__(self, centre, warped=(), conf=(), out=None):
         h, w = centre.shape[:2]
-        out = cv2.resize(centre, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
-        return np.clip(out, 0, 1)
+        result = cv2.resize(centre, (w * self.scale, h * self.scale), interpolation=cv2.INTER_LANCZOS4)
+        return _into(np.clip(result, 0, 1), out)
+
+
+class CallableSR:
+    """A user's own backend (any object with ``scale``, ``frames`` and ``__call__(centre[,
+    warped, conf])``) held to the :class:`SRBackend` contract: its result must be the right
+    size and is clamped to [0, 1]; a wrong size is an error naming the backend and the sizes."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.scale, self.frames = int(backend.scale), int(backend.frames)
+        self.name = str(getattr(backend, "name", type(backend).__name__))
+
+    def __call__(self, centre, warped=(), conf=(), out=None):
+        result = self.backend(centre, warped, conf) if self.frames > 1 else self.backend(centre)
+        result = np.asarray(result, dtype=np.float32)
+        want = (centre.shape[0] * self.scale, centre.shape[1] * self.scale, 3)
+        if result.shape != want:
+            raise ValueError(f"backend {self.name} returned {result.shape} for a "
+                             f"{centre.shape[1]}x{centre.shape[0]} frame at x{self.scale}; expected {want}")
+        return _into(np.clip(result, 0, 1), out)
 
 
 class TorchSR:
     """A torch SR module on a device, in a precision, tiled on a fixed grid when asked."""
 
-    #: :meth:`__call__` takes ``out=`` planes (written directly for a FlowVSR run once on the
-    #: whole frame, else copied into)
-    fills_planes = True
-
     def __init__(self, module: torch.nn.Module, scale: int, name: str, *, multi_frame: bool,
                  frames: int = 1, device: str = "auto", precision: str = "auto",
-                 fp16: bool = True, bf16: bool = True, size_multiple: int = 1,
+                 fp16: bool = True, bf16: bool = True, size: SizeRequirements | None = None,
+                 tiling: ModelTiling = ModelTiling.SUPPORTED,
                  tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16,
                  channels_last: bool = False, ensemble: bool = False):
         self.device = resolve_device(device)
@@ -91,7 +140,14 @@ class TorchSR:
             self.module = self.module.to(memory_format=torch.channels_last)
         self.scale, self.name, self.multi_frame = scale, name, multi_frame
         self.frames = frames if multi_frame else 1
-        self.size_multiple, self.tile, self.overlap, self.halo = size_multiple, tile, overlap, halo
+        self.size = size or SizeRequirements()
+        if tile is not None and tiling == ModelTiling.INTERNAL:
+            log.info("steadyscale: %s tiles internally; tile=%s is not applied", name, tile)
+            tile = None
+        elif tile is not None and tiling == ModelTiling.DISCOURAGED:
+            log.warning("steadyscale: %s is tiled as asked (tile=%s), but its authors discourage tiling "
+                        "(seams or lost context possible)", name, tile)
+        self.tiling, self.tile, self.overlap, self.halo = tiling, tile, overlap, halo
         self.ensemble = ensemble  # x8 geometric self-ensemble (eight runs averaged)
         # a FlowVSR predicts a residual over bicubic: run only that, add OpenCV's bicubic
         self._residual = isinstance(module, FlowVSR)
@@ -101,8 +157,7 @@ class TorchSR:
         """The network's input tensors (centre, warped, conf) on its device, padded to its size
         multiple; call under inference mode."""
         h, w = crops[0].shape[:2]
-        m = self.size_multiple
-        ph, pw = (-h) % m, (-w) % m
+        pw, ph = self.size.get_padding(w, h)  # the model's multiple, minimum and squareness
         to = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]  # noqa: E731
         centre = to(crops[0]).to(self.device, self.dtype, memory_format=self.memory_format)
         if ph or pw:
@@ -193,11 +248,7 @@ class TorchSR:
                 self._run_into(inputs, out)
                 return out
             result = run_tiled(self._run, inputs, self.scale, self.tile, self.overlap, self.halo)
-        result = np.ascontiguousarray(result, dtype=np.float32)
-        if out is None:
-            return result
-        for c, plane in enumerate(out):
-            np.copyto(plane, result[..., c])
+        return _into(np.ascontiguousarray(result, dtype=np.float32), out)
         return out
 
 
@@ -205,7 +256,7 @@ def builtin_backend(desc, device="auto", precision="auto", tile=None, ensemble: 
     net = registry.load_builtin(desc)
     return TorchSR(net, desc.scale, desc.name, multi_frame=desc.frames > 1, frames=desc.frames,
                    device=device, precision=precision, fp16=desc.supports_fp16,
-                   bf16=desc.supports_bf16, size_multiple=desc.size_multiple, tile=tile, halo=16,
+                   bf16=desc.supports_bf16, size=SizeRequirements(multiple_of=desc.size_multiple), tile=tile, halo=16,
                    channels_last=True, ensemble=ensemble)
 
 
@@ -260,18 +311,16 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     if net is not None:
         return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
                        frames=net.frames, device=device, precision=precision, tile=tile, halo=16,
-                       size_multiple=net.unshuffle,
+                       size=SizeRequirements(multiple_of=net.unshuffle),
                        channels_last=True, ensemble=ensemble)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
         raise ValueError(f"{Path(path).name}: need a 3-channel RGB model, got "
                          f"{desc.input_channels}->{desc.output_channels} channels")
-    req = desc.size_requirements
-    mult = max(1, int(getattr(req, "multiple_of", 1) or 1))
     return TorchSR(desc.model, int(desc.scale), f"{desc.architecture.name} x{desc.scale} ({Path(path).name})",
                    multi_frame=False, device=device, precision=precision, fp16=bool(desc.supports_half),
-                   bf16=bool(desc.supports_bfloat16), size_multiple=mult, tile=tile, halo=32,
-                   ensemble=ensemble)
+                   bf16=bool(desc.supports_bfloat16), size=desc.size_requirements, tiling=desc.tiling,
+                   tile=tile, halo=32, ensemble=ensemble)
 
 
 class FaceCall(torch.nn.Module):
@@ -313,4 +362,4 @@ def face_backend(path: str | Path, device="auto", precision="auto", fidelity: fl
     module = FaceCall(desc, fidelity) if arch in face_arches else desc.model
     return TorchSR(module, int(desc.scale), f"{arch} ({Path(path).name})", multi_frame=False,
                    device=device, precision=prec, fp16=False, bf16=bool(desc.supports_bfloat16),
-                   size_multiple=max(1, int(getattr(desc.size_requirements, "multiple_of", 1) or 1)))
+                   size=desc.size_requirements, tiling=desc.tiling)

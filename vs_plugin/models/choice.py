@@ -44,12 +44,14 @@ def check_device(func: str, device: str) -> None:
 
 def choose_backend(func: str, model, scale_needed: float, device: str, precision: str, tile,
                    ensemble: bool = False):
-    """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is used as is)."""
+    """The SR backend for ``model`` (an object with ``scale``/``frames``/``__call__`` is held to
+    the backend contract by :class:`.backends.CallableSR`; the project's own backends are used as is)."""
     if not isinstance(model, str):
         if all(hasattr(model, a) for a in ("scale", "frames", "__call__")):
             if ensemble:
                 raise ensemble_needs_torch(func, model)
-            return model
+            own = (backends.TorchSR, backends.LanczosSR, backends.CallableSR)
+            return model if isinstance(model, own) else backends.CallableSR(model)
         raise SteadyscaleError(func, "model must be 'builtin', 'lanczos', a model file path or an SR backend, "
                                      f"got {model!r}")
     try:
