@@ -115,3 +115,15 @@ def test_scene_change_helper_finds_a_cut():
     assert prev == [0] * 5 + [1] + [0] * 4
     assert nxt == [0] * 4 + [1] + [0] * 5
     assert_deterministic(lambda: vs_plugin.scene_changes(from_arrays(a + b)))
+
+
+def test_colour_is_described_by_vapoursynths_enums_and_unknown_codes_are_guessed(caplog):
+    from vs_plugin.host import props as colour_props
+    clip = vs.core.std.BlankClip(width=720, height=480, format=vs.YUV420P8, length=1)
+    clip = vs.core.std.SetFrameProps(clip, _Matrix=3, _Transfer=16, _Primaries=9, _Range=0)  # 3 is reserved
+    with caplog.at_level("WARNING"):
+        spec = colour_props.resolve(clip, "upscale")
+    assert "ignoring _Matrix=3" in caplog.text
+    assert spec.matrix is vs.MATRIX_ST170_M  # the SD guess stands in for the unknown code
+    assert (spec.transfer, spec.primaries, spec.range) == (vs.TRANSFER_ST2084, vs.PRIMARIES_BT2020, vs.RANGE_LIMITED)
+    assert all(type(v).__module__ == "vapoursynth" for v in vars(spec).values())

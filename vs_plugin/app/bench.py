@@ -55,7 +55,8 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     fusion overhead."""
     src = core.resize.Bicubic(clip_from_arrays(camera_motion(sample_photo(), frames + WARMUP + 4, w, h)),
                               format=vs.YUV420P8, matrix_s="709")
-    src = core.std.SetFrameProps(src, _Matrix=1, _Primaries=1, _Transfer=1, _Range=0)
+    src = core.std.SetFrameProps(src, _Matrix=vs.MATRIX_BT709, _Primaries=vs.PRIMARIES_BT709,
+                                 _Transfer=vs.TRANSFER_BT709, _Range=vs.RANGE_LIMITED)
     res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble,
            # as in any graph with an AI upscale(), also for the Lanczos and flow rows
            "frame_buffers_kept": keep_frame_buffers()}

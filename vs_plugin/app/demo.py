@@ -22,8 +22,9 @@ log = logging.getLogger("steadyscale.demo")
 def sample_clip(frames: int = 48, width: int = 480, height: int = 270) -> vs.VideoNode:
     """The demo's source: YUV 4:2:0 8-bit, BT.601 limited range, like an SD camera file."""
     rgb = clip_from_arrays(camera_motion(sample_photo(), frames, width, height))
-    rgb = core.std.SetFrameProps(rgb, _Primaries=6, _Transfer=6)
-    return core.resize.Bicubic(rgb, format=vs.YUV420P8, matrix=6, range=0, primaries=6, transfer=6)
+    rgb = core.std.SetFrameProps(rgb, _Primaries=vs.PRIMARIES_ST170_M, _Transfer=vs.TRANSFER_BT601)
+    return core.resize.Bicubic(rgb, format=vs.YUV420P8, matrix=vs.MATRIX_ST170_M, range=vs.RANGE_LIMITED,
+                               primaries=vs.PRIMARIES_ST170_M, transfer=vs.TRANSFER_BT601)
 
 
 def best_upscale(src: vs.VideoNode, width: int, height: int) -> tuple[vs.VideoNode, str]:

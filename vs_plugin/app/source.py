@@ -50,7 +50,8 @@ def image_sequence(files: list[Path], fpsnum: int = 24, fpsden: int = 1) -> vs.V
         return fout
 
     clip = core.std.ModifyFrame(blank, blank, load)
-    return core.std.SetFrameProps(clip, _Matrix=0, _Range=1, _Primaries=1, _Transfer=13)
+    return core.std.SetFrameProps(clip, _Matrix=vs.MATRIX_RGB, _Range=vs.RANGE_FULL,
+                                 _Primaries=vs.PRIMARIES_BT709, _Transfer=vs.TRANSFER_IEC_61966_2_1)
 
 
 def parse_fps(fps: str) -> tuple[int, int]:

@@ -16,11 +16,14 @@ from .timestamps import Timeline, retime
 
 log = logging.getLogger("steadyscale.encode")
 
-# H.273 codes -> ffmpeg names, for colour tags in the stream
-MATRIX = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc", 10: "bt2020c", 0: "gbr"}
-PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
-TRANSFER = {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 16: "smpte2084", 18: "arib-std-b67",
-            14: "bt2020-10", 15: "bt2020-12"}
+# VapourSynth's colour enums (H.273 codes) -> ffmpeg's names, for colour tags in the stream
+MATRIX = {vs.MATRIX_BT709: "bt709", vs.MATRIX_BT470_BG: "bt470bg", vs.MATRIX_ST170_M: "smpte170m",
+          vs.MATRIX_BT2020_NCL: "bt2020nc", vs.MATRIX_BT2020_CL: "bt2020c", vs.MATRIX_RGB: "gbr"}
+PRIMARIES = {vs.PRIMARIES_BT709: "bt709", vs.PRIMARIES_BT470_BG: "bt470bg", vs.PRIMARIES_ST170_M: "smpte170m",
+             vs.PRIMARIES_BT2020: "bt2020"}
+TRANSFER = {vs.TRANSFER_BT709: "bt709", vs.TRANSFER_BT601: "smpte170m", vs.TRANSFER_IEC_61966_2_1: "iec61966-2-1",
+            vs.TRANSFER_ST2084: "smpte2084", vs.TRANSFER_ARIB_B67: "arib-std-b67",
+            vs.TRANSFER_BT2020_10: "bt2020-10", vs.TRANSFER_BT2020_12: "bt2020-12"}
 
 ENCODERS = {
     "libx265": ["-c:v", "libx265", "-preset", "medium"],

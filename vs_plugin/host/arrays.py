@@ -27,7 +27,7 @@ def clip_from_arrays(frames: Sequence[np.ndarray], fpsnum: int = 24, fpsden: int
             np.copyto(np.asarray(fout[p]), frames[n][..., p], casting="same_kind")
         return fout
 
-    return core.std.SetFrameProps(core.std.ModifyFrame(blank, blank, put), _Matrix=0, _Range=1)
+    return core.std.SetFrameProps(core.std.ModifyFrame(blank, blank, put), _Matrix=vs.MATRIX_RGB, _Range=vs.RANGE_FULL)
 
 
 def frame_to_array(f: vs.VideoFrame) -> np.ndarray:

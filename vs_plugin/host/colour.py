@@ -34,7 +34,7 @@ def from_rgbs(rgb: vs.VideoNode, fmt: vs.VideoFormat, src: ColourSpec, dst: Colo
     """
     resize = getattr(core.resize, kernel)
     size = {} if width is None else dict(width=width, height=height)
-    rgb = core.std.SetFrameProps(rgb, _Matrix=0, _Transfer=src.transfer, _Primaries=src.primaries,
+    rgb = core.std.SetFrameProps(rgb, _Matrix=vs.MATRIX_RGB, _Transfer=src.transfer, _Primaries=src.primaries,
                                  _Range=1)
     if fmt.color_family == vs.GRAY:
         g = core.std.Expr(core.std.SplitPlanes(rgb), "x y + z + 3 /", format=vs.GRAYS)

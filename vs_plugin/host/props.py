@@ -4,7 +4,10 @@ The guess goes by resolution and is logged: SD (at most 1024x576) is BT.601 (ST 
 480-line and smaller material, BT.470BG for 576-line), anything larger is BT.709; YUV and GRAY
 integer material is limited range, RGB and float material full range; chroma is left-sited;
 RGB material has BT.709 primaries at any size.
-Props are read from frame 0 of the clip when the graph is built.
+Props are read from frame 0 of the clip when the graph is built. Every code is one of
+VapourSynth's own enums (``vs.MatrixCoefficients``, ``vs.TransferCharacteristics``,
+``vs.ColorPrimaries``, ``vs.ColorRange``, ``vs.ChromaLocation``: H.273 values, IntEnums that zimg
+and the frame props take as they are), never a bare number.
 """
 
 from __future__ import annotations
@@ -16,24 +19,36 @@ import vapoursynth as vs
 
 log = logging.getLogger("steadyscale.colour")
 
-UNSPECIFIED = 2
-RANGE_FULL, RANGE_LIMITED = 1, 0  # the _Range prop (R74+): 1 full, 0 limited
-SD_MATRICES = (5, 6)  # BT.470BG, ST 170M: both BT.601
+Matrix, Transfer, Primaries = vs.MatrixCoefficients, vs.TransferCharacteristics, vs.ColorPrimaries
+Range, ChromaLoc = vs.ColorRange, vs.ChromaLocation
+RANGE_FULL, RANGE_LIMITED = Range.RANGE_FULL, Range.RANGE_LIMITED  # the _Range prop (R74+)
+SD_MATRICES = (Matrix.MATRIX_BT470_BG, Matrix.MATRIX_ST170_M)  # both BT.601
+SD_PRIMARIES = (Primaries.PRIMARIES_BT470_BG, Primaries.PRIMARIES_ST170_M)
+#: each prop, its field and its enum; an unspecified value counts as absent
+_PROPS = (("_Matrix", "matrix", Matrix, Matrix.MATRIX_UNSPECIFIED),
+          ("_Transfer", "transfer", Transfer, Transfer.TRANSFER_UNSPECIFIED),
+          ("_Primaries", "primaries", Primaries, Primaries.PRIMARIES_UNSPECIFIED),
+          ("_ChromaLocation", "chromaloc", ChromaLoc, None))
 
 
 @dataclass(frozen=True)
 class ColourSpec:
-    """Concrete colour description of a clip (H.273 codes)."""
+    """Concrete colour description of a clip."""
 
-    matrix: int
-    transfer: int
-    primaries: int
-    range: int  # RANGE_FULL or RANGE_LIMITED
-    chromaloc: int
+    matrix: vs.MatrixCoefficients
+    transfer: vs.TransferCharacteristics
+    primaries: vs.ColorPrimaries
+    range: vs.ColorRange
+    chromaloc: vs.ChromaLocation
+
+    def __post_init__(self):  # plain ints (explicit arguments, old callers) become the enums
+        for f, enum in (("matrix", Matrix), ("transfer", Transfer), ("primaries", Primaries),
+                        ("range", Range), ("chromaloc", ChromaLoc)):
+            object.__setattr__(self, f, enum(int(getattr(self, f))))
 
     @property
     def is_sd(self) -> bool:
-        return self.matrix in SD_MATRICES or self.primaries in SD_MATRICES
+        return self.matrix in SD_MATRICES or self.primaries in SD_PRIMARIES
 
 
 def is_hd(width: int, height: int) -> bool:
@@ -43,24 +58,34 @@ def is_hd(width: int, height: int) -> bool:
 
 def guess(fmt: vs.VideoFormat, width: int, height: int) -> ColourSpec:
     """The documented guess for a clip without colour props."""
-    if is_hd(width, height):
-        m = p = 1
-    else:
-        m = p = 5 if height > 480 else 6
+    m, p = sd_or_hd(width, height)
     if fmt.color_family == vs.RGB:  # RGB files (PNG, EXR, ...) are sRGB/BT.709 primaries
-        m, p = 0, 1
+        m, p = Matrix.MATRIX_RGB, Primaries.PRIMARIES_BT709
     rng = RANGE_FULL if (fmt.color_family == vs.RGB or fmt.sample_type == vs.FLOAT) else RANGE_LIMITED
-    return ColourSpec(matrix=m, transfer=1, primaries=p, range=rng, chromaloc=0)
+    return ColourSpec(matrix=m, transfer=Transfer.TRANSFER_BT709, primaries=p, range=rng,
+                      chromaloc=ChromaLoc.CHROMA_LEFT)
+
+
+def sd_or_hd(width: int, height: int) -> tuple[vs.MatrixCoefficients, vs.ColorPrimaries]:
+    """The matrix and primaries a frame of this size is assumed to have: BT.709 at HD, else
+    BT.470BG (576 lines) or ST 170M (480 lines and fewer)."""
+    if is_hd(width, height):
+        return Matrix.MATRIX_BT709, Primaries.PRIMARIES_BT709
+    if height > 480:
+        return Matrix.MATRIX_BT470_BG, Primaries.PRIMARIES_BT470_BG
+    return Matrix.MATRIX_ST170_M, Primaries.PRIMARIES_ST170_M
 
 
 def _from_props(props) -> dict:
     out = {}
-    for key, field in (("_Matrix", "matrix"), ("_Transfer", "transfer"), ("_Primaries", "primaries"),
-                       ("_ChromaLocation", "chromaloc")):
-        if key in props and int(props[key]) != UNSPECIFIED:
-            out[field] = int(props[key])
+    for key, field, enum, unspecified in _PROPS:
+        if key in props and int(props[key]) != unspecified:
+            try:
+                out[field] = enum(int(props[key]))
+            except ValueError:  # a code VapourSynth has no name for: as if absent (guessed, logged)
+                log.warning("steadyscale: ignoring %s=%s (not a known code)", key, props[key])
     if "_Range" in props:
-        out["range"] = int(props["_Range"])
+        out["range"] = Range(int(props["_Range"]))
     elif "_ColorRange" in props:  # legacy API: 0 full, 1 limited
         out["range"] = RANGE_FULL if int(props["_ColorRange"]) == 0 else RANGE_LIMITED
     return out
@@ -80,9 +105,9 @@ def resolve(clip: vs.VideoNode, func: str, **explicit: int | None) -> ColourSpec
                  ", ".join(f"{k}={getattr(base, k)}" for k in missing))
     spec = replace(base, **props, **given)
     if clip.format.color_family == vs.RGB:
-        spec = replace(spec, matrix=0)
-    elif spec.matrix == 0:
-        spec = replace(spec, matrix=base.matrix if base.matrix else 1)
+        spec = replace(spec, matrix=Matrix.MATRIX_RGB)
+    elif spec.matrix == Matrix.MATRIX_RGB:
+        spec = replace(spec, matrix=base.matrix if base.matrix != Matrix.MATRIX_RGB else Matrix.MATRIX_BT709)
     return spec
 
 
@@ -90,11 +115,12 @@ def output_spec(src: ColourSpec, fmt: vs.VideoFormat, width: int, height: int) -
     """Colour of an output of ``width``x``height``: SD material becomes BT.709 at HD and above."""
     spec = src
     if is_hd(width, height) and src.is_sd:
-        spec = replace(spec, matrix=1, primaries=1, transfer=1)
+        spec = replace(spec, matrix=Matrix.MATRIX_BT709, primaries=Primaries.PRIMARIES_BT709,
+                       transfer=Transfer.TRANSFER_BT709)
     if fmt.color_family == vs.RGB:
-        spec = replace(spec, matrix=0, range=RANGE_FULL if fmt.sample_type == vs.FLOAT else spec.range)
-    elif spec.matrix == 0:  # RGB source going to YUV/GRAY: matrix by output size
-        spec = replace(spec, matrix=1 if is_hd(width, height) else (5 if height > 480 else 6))
+        spec = replace(spec, matrix=Matrix.MATRIX_RGB, range=RANGE_FULL if fmt.sample_type == vs.FLOAT else spec.range)
+    elif spec.matrix == Matrix.MATRIX_RGB:  # RGB source going to YUV/GRAY: matrix by output size
+        spec = replace(spec, matrix=sd_or_hd(width, height)[0])
     return spec
 
 
@@ -105,7 +131,7 @@ def tag(clip: vs.VideoNode, spec: ColourSpec) -> vs.VideoNode:
     if clip.format.color_family == vs.YUV:
         kw.update(_Matrix=spec.matrix, _ChromaLocation=spec.chromaloc)
     elif clip.format.color_family == vs.RGB:
-        kw.update(_Matrix=0)
+        kw.update(_Matrix=Matrix.MATRIX_RGB)
     return vs.core.std.SetFrameProps(clip, **kw)
 
 

@@ -161,7 +161,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                          prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
         total *= nxt.scale
         log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", nxt.scale, total, needed)
-    rgb_spec = replace(src, matrix=0, range=colour_props.RANGE_FULL)
+    rgb_spec = replace(src, matrix=vs.MATRIX_RGB, range=colour_props.RANGE_FULL)
     return apply_plan(sr, _scaled_plan(plan, total), fmt, rgb_spec, dst, p["kernel"])
 
 
