@@ -505,3 +505,31 @@ def test_a_file_damaged_in_the_middle_keeps_its_frames_in_time(tmp_path):
     assert "damaged or paused" in r.stderr.decode()
     got = _video_times(out)
     assert len(got) == len(src) and max(abs(a - b) for a, b in zip(got, src)) < 0.0015
+
+
+def test_every_upscale_and_encode_parameter_is_an_option_with_the_descriptors_type_and_choices():
+    from vs_plugin.cli.main import build_parser
+    from vs_plugin.effects.encode import ENCODE
+    from vs_plugin.effects.upscale import UPSCALE
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    not_flags = {"size": "--uhd/--dci", "format": "follows --bits"}
+    for command in ("upscale", "script", "serve"):
+        actions = {a.dest: a for a in sub[command]._actions}
+        for effect in (UPSCALE, ENCODE):
+            for p in effect.params:
+                if p.name in not_flags or (p.name == "segment_frames" and command != "upscale"):
+                    continue
+                a = actions[p.name]
+                assert a.option_strings[0] == "--" + p.name.replace("_", "-"), (command, p.name)
+                assert a.default is None and p.doc in a.help
+                if p.kind == "choice":
+                    assert tuple(a.choices) == p.choices
+    args = sub["upscale"].parse_args(["in.mp4", "-o", "o.mkv", "--tile", "128x64", "--flow-preset", "fast",
+                                      "--no-ensemble", "--kernel", "spline36"])
+    assert (args.tile, args.flow_preset, args.ensemble, args.kernel) == ((128, 64), "fast", False, "spline36")
+
+
+def test_a_bad_tile_is_a_one_line_error_naming_the_flag(clip_with_audio, tmp_path):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--tile", "8by8")
+    err = r.stderr.decode().strip().splitlines()
+    assert r.returncode == 2 and "argument --tile: must be WxH or 'auto', got '8by8'" in err[-1]

@@ -41,21 +41,16 @@ def _progress(label: str, unit: str = "frame"):
 
 
 def _add_graph_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("picture")
+    from ..effects.encode import ENCODE
+    from ..effects.upscale import UPSCALE
+    from .options import ENCODE_FLAGS, UPSCALE_FLAGS, add_effect_options
+
+    g = p.add_argument_group("picture (upscale() parameters: docs/parameters.md)")
     g.add_argument("--preset", default="balanced", help="preset name from presets/ or a .toml file (default: balanced)")
     size = g.add_mutually_exclusive_group()
     size.add_argument("--uhd", action="store_true", help="3840x2160 (the default)")
     size.add_argument("--dci", action="store_true", help="4096x2160")
-    g.add_argument("--width", type=int, help="output width")
-    g.add_argument("--height", type=int, help="output height")
-    g.add_argument("--fit", choices=["contain", "pad", "cover", "stretch"], help="aspect handling (default: contain)")
-    g.add_argument("--model", help="'builtin', 'lanczos' or a .pth/.safetensors file")
-    g.add_argument("--radius", type=int, help="temporal neighbours on each side")
-    g.add_argument("--stability", type=float, help="0 = per frame, 1 = strongest temporal fusion")
-    g.add_argument("--device", help="'auto', 'cpu', 'cuda' or 'cuda:N'")
-    g.add_argument("--ensemble", action="store_true", default=None,
-                   help="x8 self-ensemble of the network: 8x its time; gain in docs/benchmarks.md")
-    g.add_argument("--tile", help="tile size WxH in input pixels, or 'auto'")
+    add_effect_options(g, UPSCALE, UPSCALE_FLAGS)
     faces = g.add_mutually_exclusive_group()
     faces.add_argument("--faces", dest="faces", action="store_true", default=None,
                        help="restore faces as their own layer")
@@ -64,11 +59,7 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("range")
     r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")
     r.add_argument("--end", type=int, help="frame after the last one to render (default: the end)")
-    e = p.add_argument_group("encoding")
-    e.add_argument("--encoder", choices=["libx265", "libx264", "ffv1", "prores"])
-    e.add_argument("--crf", type=float)
-    e.add_argument("--bits", type=int, choices=[8, 10, 12, 16])
-    e.add_argument("--encoder-args", help="extra ffmpeg output options, quoted: --encoder-args='-preset slow'")
+    add_effect_options(p.add_argument_group("encoding"), ENCODE, ENCODE_FLAGS)
 
 
 def _job(args: argparse.Namespace):
@@ -76,33 +67,17 @@ def _job(args: argparse.Namespace):
     from ..app.render import RenderJob
     from ..effects.encode import ENCODE
     from ..effects.upscale import UPSCALE
+    from .options import ENCODE_FLAGS, UPSCALE_FLAGS, effect_values
 
     preset = load_preset(args.preset)
     up = dict(preset.tables.get("upscale", {}))
     enc = dict(preset.tables.get("encode", {}))
     if args.dci:
         up.update(size="dci")
-    for key in ("width", "height", "fit", "model", "radius", "stability", "device", "ensemble"):
-        v = getattr(args, key)
-        if v is not None:
-            up[key] = v
+    up.update(effect_values(args, UPSCALE_FLAGS))
     if up.get("model") == "lanczos" and args.ensemble is None:
         up.pop("ensemble", None)  # a preset's ensemble is for its network, not for --model lanczos
-    if args.tile:
-        if args.tile == "auto":
-            up["tile"] = "auto"
-        else:
-            try:
-                w, h = (int(x) for x in args.tile.lower().split("x"))
-            except ValueError:
-                raise ValueError(f"--tile must be WxH or 'auto', got {args.tile!r}") from None
-            up["tile"] = (w, h)
-    for key in ("encoder", "crf", "bits", "encoder_args"):
-        v = getattr(args, key)
-        if v is not None:
-            enc[key] = v
-    if getattr(args, "segment_frames", None):
-        enc["segment_frames"] = args.segment_frames
+    enc.update(effect_values(args, ENCODE_FLAGS + ("segment_frames",)))
     up = {k: v for k, v in UPSCALE.validate(up).items() if k in up}
     enc = ENCODE.validate(enc)
     faces = None
@@ -365,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_graph_options(up)
     up.add_argument("--resume", action="store_true",
                     help="render in segments, skip finished ones, join losslessly at the end")
-    up.add_argument("--segment-frames", type=int, help="frames per segment with --resume (default 240)")
+    from ..effects.encode import ENCODE
+    from .options import add_effect_options
+    add_effect_options(up, ENCODE, ("segment_frames",))
     up.add_argument("--max-segments", type=int, help="with --resume: stop after rendering this many new segments")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     up.add_argument("-y", "--overwrite", action="store_true", help="replace OUT if it exists (default: refuse)")
