@@ -52,7 +52,7 @@ def main() -> None:
             rows.append(measure(w, h, tile))
             print(json.dumps(rows[-1]), flush=True)
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version()},
-              "command": "python scripts/bench_memory.py " + " ".join(sys.argv[1:]), "rows": rows}
+              "command": "python scripts/bench_memory.py " + " ".join(sys.argv[1:]), "results": rows}
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
 

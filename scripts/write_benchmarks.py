@@ -182,6 +182,17 @@ def main() -> int:
         parts += simple_table(res, [("reader", "reader"), ("first frame (s, from launch)", "first_frame_s"),
                                     ("sequential read (s)", "read_s"), ("fps", "fps"),
                                     ("overhead vs vspipe", "overhead_vs_pipe")]) + [""]
+    memory = BENCH / "memory_cpu.json"
+    if memory.exists():
+        res = json.loads(memory.read_text())
+        parts += ["### Peak memory to UHD", "", f"Command: `{res['command']}` (each case a fresh process; "
+                  "peak resident memory of rendering one frame and its window with the default model)", ""]
+        parts += simple_table(res, [("input", "input"), ("tile", "tile"), ("peak (MB)", "peak_mb")])
+        parts += ["", "Inputs as large as the target or larger skip the network (resized down first). "
+                  "`tile` bounds the network's activations, which are small for the built-in network; "
+                  "the peak is the window's frame buffers at the network's output size (x4 or x2, "
+                  "before the exact resize), so it follows the input size and not the tile. Large "
+                  "third-party networks (e.g. Real-ESRGAN) are where tiles matter.", ""]
     parts += ["### Published numbers (Vid4 BIx4, Y)", "", "| method | Y-PSNR (dB) |", "| --- | --- |"]
     parts += [f"| {m} | {p:.2f} |" for m, p in PUBLISHED]
     text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"

@@ -126,14 +126,19 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 def _check_output(src: str, out: Path, overwrite: bool) -> None:
     """Refuse to destroy the input or an existing file, and fail now on an unwritable folder."""
-    import os
     if Path(src).exists() and out.exists() and out.resolve() == Path(src).resolve():
         raise ValueError(f"-o {out} is the input file itself; choose another output name")
     if out.exists() and not overwrite:
         raise ValueError(f"{out} exists; pass -y to overwrite it, or choose another name")
+    import tempfile
     folder = out.parent if str(out.parent) else Path(".")
-    if folder.exists() and not os.access(folder, os.W_OK):
-        raise ValueError(f"cannot write into {folder} (read-only or no permission); choose another -o folder")
+    try:  # a real file, not os.access: root passes access checks on read-only and virtual filesystems
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".steadyscale-probe-"):
+            pass
+    except OSError as e:
+        raise ValueError(f"-o {out}: cannot write into {folder} ({e.strerror or e}); "
+                         "choose another -o folder") from None
 
 
 def _to_stdout(job) -> int:

@@ -1,4 +1,4 @@
-"""Golden images: each shipped model's output on a fixed small input, stored in tests/golden/.
+"""Golden images: each shipped model's output on a fixed small input, stored in tests/models/golden/.
 
 A change in weights, in the network code or in the backend's padding/clamping shows up here as
 a pixel difference. After a deliberate change (new weights), regenerate with
