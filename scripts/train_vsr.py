@@ -93,6 +93,12 @@ def main() -> None:
     ap.add_argument("--oriented-weight", type=float, default=0.0,
                     help="weight of the blockwise energy loss per gradient orientation (0/45/90/135 degrees): "
                     "restored detail without one-direction stripes")
+    ap.add_argument("--grid-weight", type=float, default=0.0,
+                    help="weight of the sub-pixel bias loss against the ground truth: no texture paid as a "
+                    "fixed pattern per pixel-shuffle position (grids, stripes)")
+    ap.add_argument("--gradient-target", default="teacher", choices=["teacher", "gt"],
+                    help="what the gradient and energy terms match: the teacher's output, or the ground truth "
+                    "(an x2, whose input holds more than the x4 teacher saw)")
     ap.add_argument("--strength", type=float, default=1.0, help="scale of the real degradations' blur and noise")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
@@ -161,7 +167,9 @@ def main() -> None:
         if teacher:
             loss = distill_loss(out, target, teacher[0], teacher_weight=args.teacher_weight,
                                 grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight,
-                                energy_weight=args.energy_weight, oriented_weight=args.oriented_weight)
+                                energy_weight=args.energy_weight, oriented_weight=args.oriented_weight,
+                                gradient_target=args.gradient_target, grid_weight=args.grid_weight,
+                                scale=args.scale)
         else:
             loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)

@@ -67,3 +67,25 @@ def test_third_party_restorers_run_the_whole_face_layer(tmp_path, arch, stabilit
     assert np.abs(a - u)[inside].mean() > 0.01  # random weights change it (the model really ran)
     assert np.array_equal(a[outside], u[outside])  # nothing outside the feathered face mask changes
     assert np.array_equal(a, frame_to_array(out.get_frame(1)))  # deterministic (no noise injection)
+
+
+@pytest.mark.parametrize("arch", ["GFPGAN", "RestoreFormer", "CodeFormer"])
+def test_a_restorer_added_to_the_store_is_used_by_name(tmp_path, monkeypatch, arch):
+    """What docs/faces.md tells users to do with the official files: `models add`, then the name."""
+    import vapoursynth as vs
+    from clips import from_arrays
+    from faces_clip import two_faces
+
+    import vs_plugin
+    from vs_plugin.host.arrays import frame_to_array
+    from vs_plugin.models import manager
+
+    monkeypatch.setenv("STEADYSCALE_MODELS", str(tmp_path / "store"))
+    path = tmp_path / f"{arch}-random.pth"
+    _random_restorer(arch, path)
+    manager.add(path)
+    path.unlink()  # only the store's copy is left
+    src = from_arrays(two_faces(2, 320, 180))
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    by_name = vs_plugin.face_layer(src, up, model=f"{arch}-random", stability=0.0, radius=1, strength=1.0)
+    assert np.abs(frame_to_array(by_name.get_frame(0)) - frame_to_array(up.get_frame(0))).max() > 0.01

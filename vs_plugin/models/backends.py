@@ -295,6 +295,11 @@ def load_model_file(path: str | Path):
         import spandrel
     except ImportError as e:  # pragma: no cover - a dependency
         raise ValueError("loading model files needs the spandrel package") from e
+    try:  # CodeFormer and friends, where installed (the faces extra)
+        import spandrel_extra_arches
+        spandrel_extra_arches.install(ignore_duplicates=True)
+    except ImportError:
+        pass
     try:
         desc = spandrel.ModelLoader().load_from_file(str(path))
     except Exception as e:  # spandrel raises many kinds; all mean "cannot use this file"
@@ -346,11 +351,6 @@ def face_backend(path: str | Path, device="auto", precision="auto", fidelity: fl
     GFPGAN/CodeFormer/RestoreFormer run in fp32 or bf16, never fp16; any RGB SR model works too."""
     if flowvsr_file(path) is not None:
         return spandrel_backend(path, device, precision)
-    try:
-        import spandrel_extra_arches
-        spandrel_extra_arches.install(ignore_duplicates=True)
-    except ImportError:
-        pass
     desc = load_model_file(path)
     arch = desc.architecture.name
     face_arches = ("GFPGAN", "CodeFormer", "RestoreFormer")

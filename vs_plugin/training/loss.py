@@ -53,9 +53,21 @@ def oriented_gradients(g: torch.Tensor) -> torch.Tensor:
     return torch.cat([gx, (gx + gy) * r, gy, (gx - gy) * r], 1).abs()
 
 
+def subpixel_bias(x: torch.Tensor, scale: int = 4, block: int = 16) -> torch.Tensor:
+    """How much each of the ``scale x scale`` sub-pixel positions of luma differs from its
+    block's mean, per ``block``-pixel block: ``(B, scale*scale, H/block, W/block)``. A network that
+    ends in a pixel shuffle can add texture energy most cheaply as a fixed pattern per sub-pixel
+    position (a grid or stripes of period ``scale``); real texture averages out over a block."""
+    y = torch.einsum("k,bkhw->bhw", _YCBCR[0].to(x), x)[:, None]
+    h, w = y.shape[-2] // block * block, y.shape[-1] // block * block
+    m = F.avg_pool2d(F.pixel_unshuffle(y[..., :h, :w], scale), block // scale)
+    return m - m.mean(1, keepdim=True)
+
+
 def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, teacher_weight: float = 0.6,
                  grad_weight: float = 1.0, magnitude_weight: float = 0.0, energy_weight: float = 0.0,
-                 oriented_weight: float = 0.0, energy_block: int = 8) -> torch.Tensor:
+                 oriented_weight: float = 0.0, energy_block: int = 8, gradient_target: str = "teacher",
+                 grid_weight: float = 0.0, scale: int = 4) -> torch.Tensor:
     """Real-footage loss: the luma loss against the ground truth and against the teacher's output
     (mixed by ``teacher_weight``), an L1 loss on luma Sobel gradients against the teacher, and an
     L1 loss on the gradient *magnitude*. A signed-gradient or pixel L1 under uncertainty about
@@ -63,9 +75,14 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
     care about the sign or the exact phase of a detail, only that the local contrast is as high
     as the teacher's, so it pays for restored sharpness instead. The blockwise energy term pays for
     as much detail per block as the teacher's; its ``oriented`` form asks it per direction, so a
-    block cannot be paid with stripes of one orientation where the teacher has texture in all."""
+    block cannot be paid with stripes of one orientation where the teacher has texture in all.
+
+    ``gradient_target="gt"`` takes the gradient terms from the ground truth instead: for an x2,
+    whose input holds more than the x4 teacher ever saw, the teacher's detail is a floor, not a
+    target. ``grid_weight`` holds the output's :func:`subpixel_bias` to the ground truth's, so
+    the energy terms cannot be paid with a sub-pixel grid."""
     fid = (1 - teacher_weight) * sr_loss("luma", out, gt) + teacher_weight * sr_loss("luma", out, teacher)
-    go, gt_ = sobel_luma(out), sobel_luma(teacher)
+    go, gt_ = sobel_luma(out), sobel_luma(teacher if gradient_target == "teacher" else gt)
     loss = fid + grad_weight * (go - gt_).abs().mean()
     mag = lambda g: (g.pow(2).sum(1, keepdim=True) + 1e-6).sqrt()  # noqa: E731
     if magnitude_weight:
@@ -76,6 +93,8 @@ def distill_loss(out: torch.Tensor, gt: torch.Tensor, teacher: torch.Tensor, *, 
     if oriented_weight:  # the same per orientation: texture energy in one direction only (stripes) does not pay
         loss = loss + oriented_weight * (F.avg_pool2d(oriented_gradients(go), energy_block)
                                          - F.avg_pool2d(oriented_gradients(gt_), energy_block)).abs().mean()
+    if grid_weight:
+        loss = loss + grid_weight * (subpixel_bias(out, scale) - subpixel_bias(gt, scale)).abs().mean()
     return loss
 
 
