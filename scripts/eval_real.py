@@ -59,13 +59,13 @@ def read_clip(data: Path, name: str, frames: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(f[: h - h % 8, : w - w % 8]).astype(np.float32) / 255 for f in out]
 
 
-def run(method: str, lr: list[np.ndarray], teacher: Path) -> list[np.ndarray]:
+def run(method: str, lr: list[np.ndarray], teacher: Path, scale: int = 4) -> list[np.ndarray]:
     h, w = lr[0].shape[:2]
     if method == "lanczos":
-        return [np.clip(cv2.resize(f, (4 * w, 4 * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
+        return [np.clip(cv2.resize(f, (scale * w, scale * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
     model = {"builtin-clean": "builtin-clean", "builtin": "builtin"}.get(method, str(teacher))
     kw = dict(radius=0, stability=0.0) if method == "teacher-frame" else {}
-    up = vs_plugin.upscale(clip_from_arrays(lr), 4 * w, 4 * h, model=model, format=vs.RGBS, **kw)
+    up = vs_plugin.upscale(clip_from_arrays(lr), scale * w, scale * h, model=model, format=vs.RGBS, **kw)
     return [np.clip(frame_to_array(up.get_frame(n)), 0, 1) for n in range(up.num_frames)]
 
 
@@ -110,6 +110,8 @@ def main() -> None:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--teacher-crfs", default="28", help="CRFs at which the (slow) teacher methods run")
     ap.add_argument("--teacher", type=Path, help="default: <data>/teachers/realesrgan_x4plus_fp16.safetensors")
+    ap.add_argument("--scale", type=int, default=4, choices=[2, 4],
+                    help="x2 runs the same chain with an x2 downscale (the teacher is x4 only)")
     ap.add_argument("--crop", type=Path, help="write the side-by-side crop figure here")
     ap.add_argument("--crop-clip", default="calendar")
     ap.add_argument("--crop-box", default="40,300,240", help="y,x,size of the crop in output pixels")
@@ -121,20 +123,21 @@ def main() -> None:
     res.setdefault("commands", [])
     if res["command"] not in res["commands"]:
         res["commands"].append(res["command"])  # runs of some --methods add up
-    res["chain"] = "x4 antialiased bicubic, Gaussian blur 0.5, libx264 preset medium 4:2:0 at the CRF, PyAV"
+    res["chain"] = (f"x{args.scale} antialiased bicubic, Gaussian blur 0.5, libx264 preset medium 4:2:0 at the "
+                    "CRF, PyAV")
     res.setdefault("results", {})
     crop_gt = None
     for name in args.clips.split(","):
         gt = read_clip(args.data, name, args.frames)
         flows = metrics.reference_flows(gt)
         for crf in (int(c) for c in args.crfs.split(",")):
-            lr = eval_chain(gt, crf)
+            lr = eval_chain(gt, crf, args.scale)
             key = f"crf{crf}"
             for method in args.methods.split(","):
-                if method.startswith("teacher") and str(crf) not in args.teacher_crfs.split(","):
+                if method.startswith("teacher") and (str(crf) not in args.teacher_crfs.split(",") or args.scale != 4):
                     continue
                 t0 = time.time()
-                out = run(method, lr, teacher)
+                out = run(method, lr, teacher, args.scale)
                 r = score(out, gt, flows)
                 r["seconds_per_frame"] = round((time.time() - t0) / len(out), 2)
                 res["results"].setdefault(key, {}).setdefault(method, {})[name] = r
