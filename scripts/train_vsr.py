@@ -169,7 +169,7 @@ def main() -> None:
                                 grad_weight=args.grad_weight, magnitude_weight=args.magnitude_weight,
                                 energy_weight=args.energy_weight, oriented_weight=args.oriented_weight,
                                 gradient_target=args.gradient_target, grid_weight=args.grid_weight,
-                                scale=args.scale)
+                                scale=args.scale * args.unshuffle)  # the final pixel shuffle's factor
         else:
             loss = sr_loss(args.loss, out, target)
         opt.zero_grad(set_to_none=True)
