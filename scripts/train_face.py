@@ -30,7 +30,7 @@ from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
 from vs_plugin.training.face_data import FaceCrops, split_faces  # noqa: E402
 from vs_plugin.training.face_gan import PatchDiscriminator  # noqa: E402
-from vs_plugin.training.loss import sharpness_ratio, sobel_luma, sr_loss  # noqa: E402
+from vs_plugin.training.loss import distill_loss, sharpness_ratio  # noqa: E402
 
 
 def validate(net, val) -> dict:
@@ -57,6 +57,10 @@ def main() -> None:
     ap.add_argument("--d-lr", type=float, default=2e-4)
     ap.add_argument("--adv-weight", type=float, default=0.02)
     ap.add_argument("--grad-weight", type=float, default=1.0)
+    ap.add_argument("--oriented-weight", type=float, default=0.0,
+                    help="blockwise texture energy per gradient orientation against the clean face")
+    ap.add_argument("--grid-weight", type=float, default=0.0,
+                    help="sub-pixel bias loss: no detail paid as a fixed pattern per pixel-shuffle position")
     ap.add_argument("--warmup", type=int, default=1500, help="pixel-only iterations before the adversarial loss")
     ap.add_argument("--minutes", type=float, default=60)
     ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (grown to --blocks "
@@ -114,7 +118,10 @@ def main() -> None:
         lr_img = torch.stack([b[0] for b in batch])
         hr = torch.stack([b[3] for b in batch])
         out = g(lr_img)
-        pix = sr_loss("luma", out, hr) + args.grad_weight * (sobel_luma(out) - sobel_luma(hr)).abs().mean()
+        # luma L1 and Sobel-gradient L1 against the clean face; optionally the oriented texture
+        # energy and the sub-pixel grid terms of the real-footage model (training/loss.py)
+        pix = distill_loss(out, hr, hr, teacher_weight=0.0, grad_weight=args.grad_weight,
+                           oriented_weight=args.oriented_weight, grid_weight=args.grid_weight)
         loss = pix
         adv_on = it >= args.warmup
         if adv_on:
