@@ -26,14 +26,15 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_all_built_in_models_are_shipped():
     kinds = sorted((d.purpose, d.scale, d.degradation) for d in MODELS.values())
-    assert kinds == [("face-sr", 4, "real"), ("video-sr", 2, "bicubic"), ("video-sr", 4, "bicubic"),
-                     ("video-sr", 4, "real")]
+    assert kinds == [("face-sr", 4, "real"), ("video-sr", 2, "bicubic"), ("video-sr", 2, "real"),
+                     ("video-sr", 4, "bicubic"), ("video-sr", 4, "real")]
     assert registry.pick_builtin(4.0, "real").name == "builtin-x4"
-    # no real-footage x2 yet: an x2 pass of the default family uses the clean x2, not the x4 at 8K
+    # each family's smallest scale that reaches the pass: 1080p -> UHD never runs an x4 at 8K
     from vs_plugin.models.choice import family_model
-    assert family_model("builtin", 2.0).name == "builtin-clean-x2"
-    assert family_model("builtin", 1.5).name == "builtin-clean-x2"
+    assert family_model("builtin", 2.0).name == "builtin-x2"
+    assert family_model("builtin", 1.5).name == "builtin-x2"
     assert family_model("builtin", 3.0).name == "builtin-x4"
+    assert family_model("builtin-clean", 2.0).name == "builtin-clean-x2"
     assert registry.pick_builtin(4.0, "bicubic").name == "builtin-clean-x4"
     assert registry.pick_builtin(2.0).scale == 2   # 1080p -> UHD never runs x4 to throw 3/4 away
     assert registry.pick_builtin(1.5).scale == 2

@@ -79,7 +79,7 @@ def choose_backend(func: str, model, scale_needed: float, device: str, precision
 def family_model(family: str, scale_needed: float):
     """The built-in model of ``family`` for a pass of ``scale_needed``: the family's smallest scale
     that reaches it; where that is twice the need or more (an x4 for a 1080p->UHD x2) and the
-    clean family has a smaller one, that one (the real-footage family ships no x2 yet, and an x4 on
+    clean family has a smaller one, that one (for a family without an x2 of its own: an x4 on
     1080p would run at 8K to throw three quarters away)."""
     desc = registry.pick_builtin(scale_needed, BUILTIN_MODES[family])
     if desc is not None and BUILTIN_MODES[family] != "bicubic" and desc.scale >= 2 * scale_needed:
