@@ -141,6 +141,12 @@ def main() -> int:
         parts += real_tables(res)
         parts += ["![Side by side on Vid4 calendar, CRF 28: frames t and t+1 and their motion-compensated "
                   "difference](images/real_crop.png)", ""]
+    real2 = BENCH / "real_x2.json"
+    if real2.exists() and "mean" in json.loads(real2.read_text()):
+        res = json.loads(real2.read_text())
+        parts += ["### Real footage, x2 (1080p -> UHD passes)", "", f"Command: `{res['command']}`", "",
+                  f"Degradation: {res['chain']}; the same clips. The teacher is x4 only.", ""]
+        parts += [line.replace("#### H.264", "#### x2, H.264") for line in real_tables(res)]
     faces = BENCH / "faces_degraded.json"
     if faces.exists():
         res = json.loads(faces.read_text())
