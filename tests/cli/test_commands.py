@@ -10,6 +10,7 @@ import pytest
 from commands import EXE, FAST, decode, run
 
 from vs_plugin.app.presets import PRESETS_DIR, list_presets
+from vs_plugin.encode import find_ffmpeg
 
 
 def test_stdout_carries_only_y4m(clip_with_audio):
@@ -112,19 +113,30 @@ def test_a_model_listed_by_name_renders(clip_with_audio, tmp_path):
     assert r.returncode == 0, r.stderr.decode()
 
 
-def test_sigint_exits_130_and_leaves_no_output(clip_with_audio, tmp_path):
+def test_sigint_exits_130_and_leaves_no_output(tmp_path):
+    """Ctrl-C while ffmpeg is writing. The clip is 4 s (96 frames, about 15 s to render here):
+    ffmpeg creates its output file only once a few frames are in, and a 1 s clip could finish
+    before the signal arrived (it did, on a faster run)."""
     import signal
     import time
-    out = tmp_path / "o.mkv"
-    p = subprocess.Popen([EXE, "upscale", str(clip_with_audio), "-o", str(out), "--model", "builtin-clean",
+    src = tmp_path / "src" / "in.mp4"
+    src.parent.mkdir()
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(src)],
+                   check=True)
+    work = tmp_path / "out"
+    out = work / "o.mkv"
+    p = subprocess.Popen([EXE, "upscale", str(src), "-o", str(out), "--model", "builtin-clean",
                           "--width", "1280", "--height", "720", "--encoder", "ffv1"], stderr=subprocess.PIPE)
     t0 = time.time()
-    while not list(tmp_path.glob(".*partial*")) and time.time() - t0 < 60:
+    while not list(work.glob(".*partial*")) and time.time() - t0 < 60:
         time.sleep(0.05)
+    assert p.poll() is None, "the render ended before it could be interrupted"
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err.decode()
-    assert not out.exists() and not list(tmp_path.iterdir())
+    assert not out.exists() and not list(work.iterdir())
 
 
 def test_script_builds_the_same_graph_as_the_command(clip_with_audio, tmp_path):
