@@ -114,9 +114,8 @@ def test_a_model_listed_by_name_renders(clip_with_audio, tmp_path):
 
 
 def test_sigint_exits_130_and_leaves_no_output(tmp_path):
-    """Ctrl-C while ffmpeg is writing. The clip is 4 s (96 frames, about 15 s to render here):
-    ffmpeg creates its output file only once a few frames are in, and a 1 s clip could finish
-    before the signal arrived (it did, on a faster run)."""
+    """Ctrl-C while ffmpeg is writing (a 4 s clip, about 15 s to render here, so the signal lands
+    mid-render)."""
     import signal
     import time
     src = tmp_path / "src" / "in.mp4"
@@ -127,8 +126,11 @@ def test_sigint_exits_130_and_leaves_no_output(tmp_path):
                    check=True)
     work = tmp_path / "out"
     out = work / "o.mkv"
+    # the default SIGINT disposition, as in a terminal: a test run launched in the background
+    # by a shell without job control inherits SIGINT ignored, and so would the command
     p = subprocess.Popen([EXE, "upscale", str(src), "-o", str(out), "--model", "builtin-clean",
-                          "--width", "1280", "--height", "720", "--encoder", "ffv1"], stderr=subprocess.PIPE)
+                          "--width", "1280", "--height", "720", "--encoder", "ffv1"], stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.time()
     while not list(work.glob(".*partial*")) and time.time() - t0 < 60:
         time.sleep(0.05)
