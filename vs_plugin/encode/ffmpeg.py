@@ -49,9 +49,10 @@ def find_ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def colour_args(clip: vs.VideoNode) -> list[str]:
-    """ffmpeg flags that tag the stream with the colour props of frame 0."""
-    p = clip.get_frame(0).props
+def colour_args(clip: vs.VideoNode, props=None) -> list[str]:
+    """ffmpeg flags that tag the stream with the colour props of frame 0 (``props``: that
+    frame's props, when the caller already has them)."""
+    p = clip.get_frame(0).props if props is None else props
     args: list[str] = []
     params: list[str] = []  # setparams: recent ffmpeg takes the encoder's tags from the frames
     for key, table, flag, param in (("_Matrix", MATRIX, "-colorspace", "colorspace"),
@@ -89,10 +90,11 @@ def hdr10_metadata(props) -> dict[str, str]:
     return out
 
 
-def encoder_params(clip: vs.VideoNode, encoder: str) -> list[str]:
+def encoder_params(props, encoder: str) -> list[str]:
     """``-x265-params``/``-x264-params`` for ``encoder``: quiet logging, and the source's HDR10
-    mastering display and light levels (which y4m cannot carry, so they go to the encoder)."""
-    hdr = hdr10_metadata(clip.get_frame(0).props)
+    mastering display and light levels (which y4m cannot carry, so they go to the encoder),
+    from frame 0's ``props``."""
+    hdr = hdr10_metadata(props)
     if encoder == "libx265":
         params = ["log-level=error"]
         if hdr:
@@ -159,10 +161,11 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     if audio_from or audio_input_args:
         extra = list(audio_input_args or ["-i", str(audio_from)])
         cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path, cut="-t" in extra)
-    cmd += ENCODERS[encoder] + encoder_params(clip, encoder)
+    props = clip.get_frame(0).props  # colour tags and HDR10 metadata: one frame request, not two
+    cmd += ENCODERS[encoder] + encoder_params(props, encoder)
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]
-    cmd += colour_args(clip) + list(extra_args) + [str(tmp)]
+    cmd += colour_args(clip, props) + list(extra_args) + [str(tmp)]
     log.info("encoding %d frames: %s", clip.num_frames, " ".join(cmd))
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

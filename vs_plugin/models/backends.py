@@ -242,7 +242,7 @@ class TorchSR:
             inputs += list(warped) + list(conf)
         direct = (out is not None and self._residual and self.tile is None and not self.ensemble
                   and self.memory_format == torch.channels_last
-                  and centre.shape[0] % self.module.unshuffle == 0 and centre.shape[1] % self.module.unshuffle == 0)
+                  and self.size.check(centre.shape[1], centre.shape[0]))  # no padding needed
         with self._lock:
             if direct:
                 self._run_into(inputs, out)

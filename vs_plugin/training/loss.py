@@ -37,9 +37,14 @@ def sr_loss(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"sr_loss: kind must be one of {'|'.join(LOSSES)}, got {kind!r}")
 
 
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    """``(B, 1, H, W)`` BT.601 luma of ``(B, 3, H, W)`` RGB."""
+    return torch.einsum("k,bkhw->bhw", _YCBCR[0].to(x), x)[:, None]
+
+
 def sobel_luma(x: torch.Tensor) -> torch.Tensor:
     """``(B, 2, H, W)`` horizontal and vertical Sobel gradients of BT.601 luma."""
-    y = torch.einsum("k,bkhw->bhw", _YCBCR[0].to(x), x)[:, None]
+    y = _luma(x)
     k = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=x.dtype, device=x.device) / 8
     w = torch.stack([k, k.t()])[:, None]
     return F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), w)
@@ -58,7 +63,7 @@ def subpixel_bias(x: torch.Tensor, scale: int = 4, block: int = 16) -> torch.Ten
     block's mean, per ``block``-pixel block: ``(B, scale*scale, H/block, W/block)``. A network that
     ends in a pixel shuffle can add texture energy most cheaply as a fixed pattern per sub-pixel
     position (a grid or stripes of period ``scale``); real texture averages out over a block."""
-    y = torch.einsum("k,bkhw->bhw", _YCBCR[0].to(x), x)[:, None]
+    y = _luma(x)
     h, w = y.shape[-2] // block * block, y.shape[-1] // block * block
     m = F.avg_pool2d(F.pixel_unshuffle(y[..., :h, :w], scale), block // scale)
     return m - m.mean(1, keepdim=True)
