@@ -49,7 +49,8 @@ def _mouth_warp(face: np.ndarray, opening: float) -> np.ndarray:
     return cv2.remap(face, xx, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
 
 
-def make_clip(face_path: Path, bg_path: Path, frames: int, seed: int, crf: int = 30):
+def make_clip(face_path: Path, bg_path: Path, frames: int, seed: int, crf: int = 30, scale: float = 2.0,
+              motion: float = 1.0):
     """One synthetic talking clip: 480x270 RGB float32 frames after an H.264 round trip, and
     the clean 960x540 renders with the face's alpha (the ground truth of a x2 upscale)."""
     rng = np.random.default_rng(seed)
@@ -60,10 +61,10 @@ def make_clip(face_path: Path, bg_path: Path, frames: int, seed: int, crf: int =
     feather[:8], feather[-8:], feather[:, :8], feather[:, -8:] = 0, 0, 0, 0
     feather = cv2.GaussianBlur(feather, (0, 0), 6)[..., None]
     ph = rng.uniform(0, 2 * np.pi, 5)
-    size = 2.0 * H / 540 * rng.uniform(0.9, 1.1)
+    size = scale * H / 540 * rng.uniform(0.9, 1.1)
     raw, clean, alphas = [], [], []
     for t in range(frames):
-        u = t / 25.0
+        u = motion * t / 25.0
         opening = 0.35 * max(0.0, np.sin(2 * np.pi * 1.3 * u + ph[0]))
         f = _mouth_warp(face, opening)
         ang = 6 * np.sin(2 * np.pi * 0.4 * u + ph[1])
@@ -98,7 +99,16 @@ def main() -> None:
     ap.add_argument("--clips", type=int, default=3)
     ap.add_argument("--frames", type=int, default=32)
     ap.add_argument("--save", type=Path, help="write the clips here as PNG folders (to look at)")
+    ap.add_argument("--degraded", action="store_true",
+                    help="eval_faces.py --degraded on these clips: the clean 960x540 renders (faces at their "
+                    "photo's own resolution) as ground truth, degraded x4 by the fixed chain")
+    ap.add_argument("--layer", default="{}", help="with --degraded: face_layer() arguments as JSON")
+    ap.add_argument("--motion", type=float, default=1.0, help="with --degraded: speed of the head's motion "
+                    "(0.25: a nearly still speaker)")
     args = ap.parse_args()
+    if args.degraded:
+        degraded(args)
+        return
     from vs_plugin.models import backends, registry
     face_desc = next(d for d in registry.builtin_models().values() if d.purpose == "face-sr")
     face_model = backends.builtin_backend(face_desc, "cpu")
@@ -124,6 +134,35 @@ def main() -> None:
         print(f"clip{c}", json.dumps(r), file=sys.stderr, flush=True)
     res["mean_ratio"] = float(np.mean([r["ratio"] for r in res["clips"].values()]))
     print("mean ratio", res["mean_ratio"], file=sys.stderr)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(res, indent=1))
+
+
+def degraded(args) -> None:
+    """Face-box Y-PSNR, GMSD, sharpness and E_warp of upscale(), the restorer per frame and
+    face_layer() on synthetic clips of held-out identities: the development twin of
+    ``eval_faces.py --degraded``."""
+    from eval_faces import degraded_face_metrics
+    faces = [p for p in split_faces(args.data, "val") if "celeba" in str(p)]
+    bgs = sorted((args.data / "train/images/bsds500_train").glob("*"))
+    rng = np.random.default_rng(2027)
+    layer = json.loads(args.layer)
+    res = {"command": " ".join(sys.argv), "clips": {}}
+    for c in range(args.clips):
+        fp, bp = faces[rng.integers(len(faces))], bgs[rng.integers(len(bgs))]
+        _, clean, _ = make_clip(fp, bp, args.frames, seed=100 + c, scale=1.0, motion=args.motion)
+        r, _ = degraded_face_metrics(clean, 28, **layer)
+        res["clips"][f"clip{c}"] = {"face": fp.name, **r}
+    keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
+    m = {n: {k: float(np.mean([c[n][k] for c in res["clips"].values()])) for k in keys}
+         for n in ("upscale", "restorer_per_frame", "face_layer")}
+    m["ratios"] = {"sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
+                   "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
+                   "gmsd": m["face_layer"]["gmsd"] / m["upscale"]["gmsd"],
+                   "ewarp_vs_upscale": m["face_layer"]["face_ewarp"] / m["upscale"]["face_ewarp"],
+                   "ewarp_vs_per_frame": m["face_layer"]["face_ewarp"] / m["restorer_per_frame"]["face_ewarp"]}
+    res["mean"] = m
+    print(json.dumps(m, indent=1), file=sys.stderr)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=1))
 

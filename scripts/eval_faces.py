@@ -181,16 +181,21 @@ def degraded_faces(clip_path: Path, frames: int, crf: int = 28) -> tuple[dict, d
     """The talking-head clip as ground truth, degraded x4 by the fixed chain (bicubic, blur 0.5,
     H.264 at ``crf``); face boxes found on the ground truth. Compares upscale() alone, the face
     layer's restorer per frame (stability 0) and face_layer() at its defaults."""
+    return degraded_face_metrics(load_video(clip_path, frames, 0), crf)
+
+
+def degraded_face_metrics(gt: list[np.ndarray], crf: int = 28, **layer) -> tuple[dict, dict]:
+    """:func:`degraded_faces` on ground-truth frames ``gt``; ``layer`` overrides face_layer()'s
+    defaults (development runs on training data only)."""
     from vs_plugin.training.degrade import eval_chain, lr_size
-    gt = load_video(clip_path, frames, 0)
     h, w = lr_size(gt[0].shape, 4)
     gt = [np.ascontiguousarray(g[:4 * h, :4 * w]) for g in gt]
     lr = eval_chain(gt, crf)
     src = clip_from_arrays(lr)
     up = vs_plugin.upscale(src, 4 * w, 4 * h, format=vs.RGBS)
     runs = {"upscale": up,
-            "restorer_per_frame": vs_plugin.face_layer(src, up, stability=0.0),
-            "face_layer": vs_plugin.face_layer(src, up)}
+            "restorer_per_frame": vs_plugin.face_layer(src, up, **{**layer, "stability": 0.0}),
+            "face_layer": vs_plugin.face_layer(src, up, **layer)}
     det = vs_plugin.detect_faces(clip_from_arrays(gt))
     boxes = []
     for i in range(len(gt)):
@@ -205,7 +210,7 @@ def degraded_faces(clip_path: Path, frames: int, crf: int = 28) -> tuple[dict, d
     for name, clip in runs.items():
         outs[name] = [np.clip(frame_to_array(clip.get_frame(i)), 0, 1) for i in range(len(gt))]
         res[name] = box_metrics(outs[name], gt, boxes, flows)
-        print(clip_path.stem, name, json.dumps(res[name]), file=sys.stderr, flush=True)
+        print(name, json.dumps(res[name]), file=sys.stderr, flush=True)
     res["ratios"] = {
         "sharpness_face_layer_over_upscale": res["face_layer"]["sharpness"] / res["upscale"]["sharpness"],
         "psnr_face_layer_minus_upscale": res["face_layer"]["psnr_y"] - res["upscale"]["psnr_y"],

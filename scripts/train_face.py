@@ -63,8 +63,8 @@ def main() -> None:
                     help="sub-pixel bias loss: no detail paid as a fixed pattern per pixel-shuffle position")
     ap.add_argument("--warmup", type=int, default=1500, help="pixel-only iterations before the adversarial loss")
     ap.add_argument("--minutes", type=float, default=60)
-    ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (grown to --blocks "
-                    "by identity layers, function-preserving)")
+    ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (a video model's "
+                    "single-frame mode; grown to --blocks by identity layers, function-preserving)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--report-every", type=int, default=200)
@@ -82,7 +82,11 @@ def main() -> None:
     it, elapsed0 = 0, 0.0
     if args.init and not ckpt.exists():
         from safetensors.torch import load_file
-        g.load_state_dict(deepen_state(load_file(str(args.init)), args.blocks), strict=True)
+        init = load_file(str(args.init))
+        # a multi-frame video model starts the restorer as its own single-frame mode: neighbours
+        # enter only as confidence-gated differences, so their input channels are dropped
+        init["head.weight"] = init["head.weight"][:, :3].contiguous()
+        g.load_state_dict(deepen_state(init, args.blocks), strict=True)
     if ckpt.exists():
         ck = torch.load(ckpt, weights_only=True)
         g.load_state_dict(ck["g"])

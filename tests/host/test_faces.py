@@ -237,3 +237,27 @@ def test_the_built_in_restorer_improves_a_degraded_face_over_upscale_alone():
     assert res["layer"][1] < res["up"][1], res
     assert res["layer"][0] > res["up"][0], res
     assert res["layer"][2] < 0.7 * res["per_frame"][2], res
+
+
+class NearestSR:
+    """Stand-in super-resolution restorer: each pixel repeated 2x2 (no new detail)."""
+
+    frames, scale, name = 1, 2, "nearest"
+
+    def __call__(self, crop, warped=(), conf=()):
+        return np.repeat(np.repeat(crop, 2, 0), 2, 1)
+
+
+def test_an_sr_restorer_works_on_the_frames_own_pixel_grid(clip):
+    """A super-resolution restorer gets whole low-resolution pixels and its output lands on the
+    upscaled frame's grid: restoring faces with pixel repetition over a pixel-repeated frame
+    changes nothing (any rotation or sub-pixel resampling of the crop would blur its edges)."""
+    src = from_arrays(clip[:3])
+    up = from_arrays([np.repeat(np.repeat(f, 2, 0), 2, 1) for f in clip[:3]])
+    out = vs_plugin.face_layer(src, up, model=NearestSR(), stability=0.0, strength=1.0)
+    mask = vs_plugin.face_layer(src, up, model=NearestSR(), stability=0.0, strength=1.0, output="mask")
+    for n in range(3):
+        a = frame_to_array(mask.get_frame(n))[..., 0]
+        assert (a > 0.99).sum() > 2000  # both faces are pasted
+        diff = np.abs(frame_to_array(out.get_frame(n)) - frame_to_array(up.get_frame(n))).max()
+        assert diff < 1e-5, diff

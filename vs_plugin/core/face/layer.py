@@ -1,16 +1,17 @@
-"""Render the face layer of one frame: restore each tracked face in aligned space, stabilise
-its detail over time there, and composite it over the upscaled frame.
+"""Render the face layer of one frame: restore each tracked face, stabilise its detail over time,
+and composite it over the upscaled frame.
 
-Per face: the smoothed landmarks give a similarity transform to the FFHQ template; the
-low-resolution face is warped into an aligned crop whose size matches the face's own
-resolution, restored, and its fine-detail band fused with the restored crops of the
-neighbouring frames (aligned by DIS flow computed on the *low-quality* crops). The coarse band
-comes from the upscaled background at frame n, so colour can neither drift nor mismatch; only
-its codec flicker is averaged out: aligned neighbours correct it where their coarse band agrees
-with frame n's to within ``COARSE_TOLERANCE`` (so the correction is bounded by it, and an
-expression change, which differs by more, is never blended in). A
-fixed feathered template-space mask, warped back with the smoothed transform and multiplied by
-the track's fade, blends the face over the background.
+Per face: the smoothed landmarks place a crop whose size matches the face's own resolution. A
+x1 face restorer (GFPGAN, CodeFormer) gets it aligned to the FFHQ template; a super-resolution
+restorer (the built-in one) gets an axis-aligned box of whole pixels, so its input and output
+are never resampled (see :func:`_geometry`). The restored crop's fine-detail band is fused with
+the restored crops of the neighbouring frames (aligned by DIS flow computed on the
+*low-quality* crops). The coarse band comes from the upscaled background at frame n, so colour
+can neither drift nor mismatch; only its codec flicker is averaged out: aligned neighbours
+correct it where their coarse band agrees with frame n's to within ``COARSE_TOLERANCE`` (so the
+correction is bounded by it, and an expression change, which differs by more, is never blended
+in). A fixed feathered template-space mask, carried onto the crop with the smoothed transform
+and multiplied by the track's fade, blends the face over the background.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class FaceParams:
 #: degradations) in the fused band, where their per-frame flicker is averaged out.
 BAND_SIGMA_LR = 2.0
 
+#: frames either side of n whose restored detail is fused into frame n's (the default window
+#: radius of face_layer(): three were measured steadier than two, on training identities)
+FUSION_RADIUS = 3
+
 #: tolerance of the coarse-band temporal average (RGB in [0, 1]): a neighbour's aligned coarse
 #: band enters only where it differs from frame n's by about this or less (codec noise, not an
 #: expression change); 0 switches the coarse band's averaging off.
@@ -59,6 +64,54 @@ def _crop_size(eye_lr: float, restorer_scale: int, mult: int) -> int:
         return 512
     s = 512.0 * eye_lr / TEMPLATE_EYE_DISTANCE
     return int(np.clip(round(s / mult) * mult, 32, 320))
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where a face is restored: ``m_lr`` maps the low-resolution frame onto the ``S x S`` crop,
+    ``m_up`` the upscaled frame onto the restorer's ``R x R`` output, ``mask`` is the feathered
+    face mask on that output; ``neighbour(landmarks)`` gives ``m_lr`` for a neighbouring frame."""
+    m_lr: np.ndarray
+    m_up: np.ndarray
+    mask: np.ndarray
+    lm: np.ndarray
+    size: int
+    aligned: bool
+
+    def neighbour(self, lm_k: np.ndarray) -> np.ndarray:
+        if self.aligned:
+            return to_aligned(lm_k, self.size)
+        shift = np.rint(lm_k.mean(0) - self.lm.mean(0))  # whole pixels: the crop is copied, not resampled
+        m = self.m_lr.copy()
+        m[:, 2] -= shift
+        return m
+
+
+def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geometry:
+    """Restoration geometry of a face with smoothed landmarks ``lm``.
+
+    x1 face restorers (GFPGAN, CodeFormer) expect faces aligned to the FFHQ template, so they get
+    a similarity-warped crop. A super-resolution restorer (x2-x4, the built-in one) needs no
+    alignment: its crop is an axis-aligned box of whole low-resolution pixels around the same
+    face, and with ``scale`` equal to the frame's scale its output lands on the upscaled frame's
+    own pixel grid. Neither the restorer's input nor its output is then resampled, and each
+    resampling (rotation, sub-pixel shift) costs fine detail; the temporal fusion still aligns
+    the neighbours by flow."""
+    R = S * scale
+    m_al_lr = to_aligned(lm, S)
+    m_al_up = to_aligned(scale_points(lm, sx, sy), R)
+    if scale == 1:
+        return _Geometry(m_al_lr, m_al_up, face_mask(R), lm, S, True)
+    centre = cv2.invertAffineTransform(m_al_lr) @ np.array([(S - 1) / 2, (S - 1) / 2, 1.0])
+    x0, y0 = np.rint(centre - (S - 1) / 2)
+    m_lr = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+    # output pixel u of the restorer <-> upscaled-frame pixel X (pixel centres: u = s (x + 0.5) - 0.5)
+    kx, ky = scale / sx, scale / sy
+    m_up = np.array([[kx, 0.0, 0.5 * kx - scale * x0 - 0.5], [0.0, ky, 0.5 * ky - scale * y0 - 0.5]])
+    to_al = m_al_up @ np.vstack([cv2.invertAffineTransform(m_up), [0.0, 0.0, 1.0]])  # box -> template
+    mask = cv2.warpAffine(face_mask(R), to_al, (R, R), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return _Geometry(m_lr, m_up, mask, lm, S, False)
 
 
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
@@ -92,10 +145,10 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
             continue
         S = _crop_size(eye, scale, p.crop_multiple)
         R = S * scale
-        m_lr = to_aligned(lm, S)
+        geo = _geometry(lm, S, scale, sx, sy)
+        m_lr, m_up, mask = geo.m_lr, geo.m_up, geo.mask
         crop = cv2.warpAffine(lr[centre], m_lr, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         restored = restorer(np.clip(crop, 0, 1))
-        m_up = to_aligned(scale_points(lm, sx, sy), R)
         up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         sig = BAND_SIGMA_LR * max(scale, 2)
         num = restored - lowpass(restored, sig)
@@ -106,13 +159,12 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         if w_n > 0:
             crop_blurred = lowpass(crop, 0.7)  # for the photometric check, once per face
             for k in range(len(lr)):
-                if k == centre or dets[k] is None or abs(k - centre) > 2:
+                if k == centre or dets[k] is None or abs(k - centre) > FUSION_RADIUS:
                     continue
                 if not any(abs(j - k) <= 1 for j in track.points):
                     continue
-                lm_k = smooth(track, k, sigma_t)
-                crop_k = cv2.warpAffine(lr[k], to_aligned(lm_k, S), (S, S), flags=cv2.INTER_CUBIC,
-                                        borderMode=cv2.BORDER_REFLECT101)
+                crop_k = cv2.warpAffine(lr[k], geo.neighbour(smooth(track, k, sigma_t)), (S, S),
+                                        flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
                 wk = c * agreement(crop, crop_k_on_n, 0.05, crop_blurred) * w_n
@@ -133,7 +185,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         if COARSE_TOLERANCE > 0 and w_n > 0:
             coarse += cv2.resize(coarse_num / coarse_den, (R, R), interpolation=cv2.INTER_LINEAR)
         face = np.clip(coarse + num / den, 0, 1)
-        a = face_mask(R) * (p.strength * fade)
+        a = mask * (p.strength * fade)
         inv = cv2.invertAffineTransform(m_up)
         # paste only inside the face's bounding box in the upscaled frame
         corners = np.array([[0, 0, 1], [R, 0, 1], [0, R, 1], [R, R, 1]], np.float64) @ inv.T

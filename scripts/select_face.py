@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Choose a face restorer on held-out identities before eval/ is run on it.
+
+    python scripts/select_face.py runs/face_a/model.safetensors runs/face_b/model.safetensors \
+        --data ../shared/data --json runs/select_face.json
+
+Each held-out face of train/faces (identities never trained on, see
+vs_plugin/training/face_data.split_faces) is cropped around the face at its photo's own
+resolution (no upsampling: the crop is the ground truth), degraded x4 by the fixed real-footage
+chain of the benchmarks (bicubic, blur 0.5, H.264 CRF 28) and restored by each candidate. The
+reference is the default generic network run on the same input single-frame, i.e. what
+``upscale()`` alone gives a face; the rows are face-crop Y-PSNR, GMSD and Sobel sharpness
+relative to the ground truth, and each candidate's ratios against that reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vs_plugin.core import metrics  # noqa: E402
+from vs_plugin.models import backends, registry  # noqa: E402
+from vs_plugin.training.degrade import eval_chain  # noqa: E402
+from vs_plugin.training.face_data import split_faces  # noqa: E402
+
+#: side of the ground-truth crop, in photo pixels (a multiple of 4: the LR crop is a quarter)
+CROP = 144
+
+
+def held_out_crops(data: Path, n: int) -> list[np.ndarray]:
+    """``n`` ground-truth face crops of held-out identities, at native resolution."""
+    files = split_faces(data, "val")
+    rng = np.random.default_rng(4242)
+    out = []
+    for i in rng.permutation(len(files))[:n]:
+        img = cv2.cvtColor(cv2.imread(str(files[i])), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+        h, w = img.shape[:2]
+        y0, x0 = (h - CROP) // 2 + (8 if h > w else 0), (w - CROP) // 2
+        out.append(np.ascontiguousarray(img[y0:y0 + CROP, x0:x0 + CROP]))
+    return out
+
+
+def measure(restore, gts: list[np.ndarray], lrs: list[np.ndarray]) -> dict:
+    rows = []
+    for gt, lr in zip(gts, lrs):
+        o = np.clip(restore(lr), 0, 1)
+        rows.append((metrics.psnr_y(o, gt), metrics.gmsd(o, gt), metrics.sharpness(o, gt)))
+    m = np.mean(rows, 0)
+    return {"psnr_y": float(m[0]), "gmsd": float(m[1]), "sharpness": float(m[2])}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="*", type=Path, help="FlowVSR face restorers (safetensors)")
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--faces", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    gts = held_out_crops(args.data, args.faces)
+    lrs = [eval_chain([g], 28)[0] for g in gts]
+    g = backends.builtin_backend(registry.pick_builtin(4, "real"), "cpu")
+    k = g.frames - 1
+
+    def generic(lr):  # the default network single-frame: upscale() alone on a still face
+        return g(lr, [lr] * k, [np.zeros(lr.shape[:2], np.float32)] * k)
+
+    res = {"command": " ".join(sys.argv), "faces": len(gts), "reference": g.name,
+           "rows": {"lanczos": measure(lambda x: cv2.resize(x, (CROP, CROP), interpolation=cv2.INTER_LANCZOS4),
+                                       gts, lrs),
+                    "upscale": measure(generic, gts, lrs)}}
+    names = {}
+    for path in args.models:
+        net = backends.flowvsr_file(path)
+        if net is None:
+            raise SystemExit(f"select_face: {path} is not a FlowVSR safetensors file")
+
+        def run(lr, net=net):
+            with torch.inference_mode():
+                return net(torch.from_numpy(lr.transpose(2, 0, 1)[None].copy()))[0].numpy().transpose(1, 2, 0)
+        names[str(path)] = run
+    for name, fn in names.items():
+        res["rows"][name] = measure(fn, gts, lrs)
+    ref = res["rows"]["upscale"]
+    for name, row in res["rows"].items():
+        row["vs_upscale"] = {"sharpness": row["sharpness"] / ref["sharpness"], "psnr_db": row["psnr_y"] - ref["psnr_y"],
+                             "gmsd": row["gmsd"] / ref["gmsd"]}
+        print(f"{name:60s} Y-PSNR {row['psnr_y']:.2f}  GMSD {row['gmsd']:.4f}  sharp {row['sharpness']:.3f}  "
+              f"vs upscale: x{row['vs_upscale']['sharpness']:.3f} {row['vs_upscale']['psnr_db']:+.2f} dB "
+              f"GMSD x{row['vs_upscale']['gmsd']:.3f}", file=sys.stderr)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
