@@ -31,7 +31,7 @@ from vs_plugin.training.degrade import eval_chain  # noqa: E402
 from vs_plugin.training.face_data import split_faces  # noqa: E402
 
 #: side of the ground-truth crop, in photo pixels (a multiple of 4: the LR crop is a quarter)
-CROP = 144
+CROP = 176
 
 
 def held_out_crops(data: Path, n: int) -> list[np.ndarray]:

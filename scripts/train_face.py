@@ -30,7 +30,7 @@ from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
 from vs_plugin.training.face_data import FaceCrops, split_faces  # noqa: E402
 from vs_plugin.training.face_gan import PatchDiscriminator  # noqa: E402
-from vs_plugin.training.loss import distill_loss, sharpness_ratio  # noqa: E402
+from vs_plugin.training.loss import distill_loss, sharpness_ratio, ycbcr_difference  # noqa: E402
 
 
 def validate(net, val) -> dict:
@@ -43,6 +43,19 @@ def validate(net, val) -> dict:
             sh.append(sharpness_ratio(out, target[None]))
     net.train()
     return {"val_psnr_y": float(np.mean(ps)), "val_sharpness": float(np.mean(sh))}
+
+
+def consistency(out: torch.Tensor, pairs: list) -> torch.Tensor:
+    """Mean luma L1 between the restorations of each pair's second crop and its first, moved by
+    the pair's shift (``out`` holds all first crops, then all second crops); 6-px margins."""
+    n, size = len(pairs), out.shape[-1]
+    m = 6
+    errs = []
+    for j, (*_, dx, dy) in enumerate(pairs):
+        a = out[j, :, m + dy:size - m - 4 + dy, m + dx:size - m - 4 + dx]
+        b = out[n + j, :, m:size - m - 4, m:size - m - 4]
+        errs.append(ycbcr_difference(b[None], a[None])[:, 0].abs().mean())
+    return torch.stack(errs).mean()
 
 
 def main() -> None:
@@ -61,6 +74,12 @@ def main() -> None:
                     help="blockwise texture energy per gradient orientation against the clean face")
     ap.add_argument("--grid-weight", type=float, default=0.0,
                     help="sub-pixel bias loss: no detail paid as a fixed pattern per pixel-shuffle position")
+    ap.add_argument("--consistency-weight", type=float, default=0.0,
+                    help="temporal consistency: the same face moved by a sub-pixel step and degraded again must be "
+                    "restored to the same, moved, output (L1 on luma); each batch is then made of such pairs")
+    ap.add_argument("--min-downscale", type=float, default=0.0,
+                    help="targets are photo crops at least this much larger, area-downscaled (crisp targets; "
+                    "0: crops of 0.45-0.8 of the photo, often upsampled)")
     ap.add_argument("--warmup", type=int, default=1500, help="pixel-only iterations before the adversarial loss")
     ap.add_argument("--minutes", type=float, default=60)
     ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (a video model's "
@@ -94,7 +113,8 @@ def main() -> None:
         opt_g.load_state_dict(ck["opt_g"])
         opt_d.load_state_dict(ck["opt_d"])
         it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
-    train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, realistic=0.9, real=True)
+    train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, realistic=0.9, real=True,
+                      min_downscale=args.min_downscale)
     valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, realistic=1.0, real=True)
     val = [valset[i] for i in range(args.val_samples)]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -103,7 +123,7 @@ def main() -> None:
                                                    "params": sum(p.numel() for p in g.parameters())}, indent=1))
     log = (args.out / "log.jsonl").open("a")
     t0 = time.time() - elapsed0
-    hist: dict[str, list] = {"pix": [], "adv": [], "d": []}
+    hist: dict[str, list] = {"pix": [], "adv": [], "d": [], "cons": []}
 
     def save(final: bool = False) -> None:
         torch.save({"g": g.state_dict(), "d": d.state_dict(), "opt_g": opt_g.state_dict(),
@@ -118,15 +138,24 @@ def main() -> None:
             break
         for grp in opt_g.param_groups:
             grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
-        batch = [train[it * args.batch + j] for j in range(args.batch)]
-        lr_img = torch.stack([b[0] for b in batch])
-        hr = torch.stack([b[3] for b in batch])
+        if args.consistency_weight:
+            pairs = [train.pair(it * (args.batch // 2) + j) for j in range(args.batch // 2)]
+            lr_img = torch.stack([p[0] for p in pairs] + [p[2] for p in pairs])
+            hr = torch.stack([p[1] for p in pairs] + [p[3] for p in pairs])
+        else:
+            batch = [train[it * args.batch + j] for j in range(args.batch)]
+            lr_img = torch.stack([b[0] for b in batch])
+            hr = torch.stack([b[3] for b in batch])
         out = g(lr_img)
         # luma L1 and Sobel-gradient L1 against the clean face; optionally the oriented texture
         # energy and the sub-pixel grid terms of the real-footage model (training/loss.py)
         pix = distill_loss(out, hr, hr, teacher_weight=0.0, grad_weight=args.grad_weight,
                            oriented_weight=args.oriented_weight, grid_weight=args.grid_weight)
         loss = pix
+        if args.consistency_weight:
+            cons = consistency(out, pairs)
+            loss = loss + args.consistency_weight * cons
+            hist["cons"].append(cons.item())
         adv_on = it >= args.warmup
         if adv_on:
             adv = -d(out.clamp(0, 1)).mean()

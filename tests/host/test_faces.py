@@ -261,3 +261,22 @@ def test_an_sr_restorer_works_on_the_frames_own_pixel_grid(clip):
         assert (a > 0.99).sum() > 2000  # both faces are pasted
         diff = np.abs(frame_to_array(out.get_frame(n)) - frame_to_array(up.get_frame(n))).max()
         assert diff < 1e-5, diff
+
+
+def test_restoration_cache_is_bounded_and_returns_what_the_restorer_returns():
+    from vs_plugin.core.face.restore_cache import RestorationCache
+    calls = []
+
+    def restorer(crop):
+        calls.append(crop.shape)
+        return np.repeat(np.repeat(crop * 0.5, 2, 0), 2, 1)
+    restorer.scale = 2
+    cache = RestorationCache(restorer, max_bytes=3 * 64 * 64 * 3 * 4)  # three 64x64 outputs
+    crops = [np.full((32, 32, 3), v, np.float32) for v in (0.1, 0.2, 0.3, 0.4)]
+    first = [cache(c) for c in crops]
+    again = cache(crops[3].copy())  # same content, another array: a hit
+    assert np.array_equal(again, first[3]) and len(calls) == 4 and cache.hits == 1
+    assert not again.flags.writeable
+    cache(crops[0])  # evicted (the oldest of four, over the bound): restored again
+    assert len(calls) == 5 and cache._bytes <= cache.max_bytes
+    assert cache.scale == 2

@@ -10,6 +10,7 @@ import vapoursynth as vs
 
 from ..core.face.detect import make_detector
 from ..core.face.layer import FaceParams, render_faces
+from ..core.face.restore_cache import RestorationCache
 from ..effects.face import DETECT_FACES, FACE_LAYER, FACE_PROPS, P_COUNT, faces_from_props, faces_to_props
 from ..models import backends, registry
 from . import props as colour_props
@@ -100,7 +101,7 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
     if abs(sx - sy) > 0.02 * max(sx, sy):
         raise fail(func, f"up ({up.width}x{up.height}) is not src ({src.width}x{src.height}) scaled without "
                          "cropping or padding; upscale with fit='contain' or 'stretch' for the face layer")
-    restorer = _restorer(func, model, p["device"], p["fidelity"])
+    restorer = RestorationCache(_restorer(func, model, p["device"], p["fidelity"]))
     marked = src if P_COUNT in src.get_frame(0).props else detect_faces(src, p["detector"])
     src_rgb = scene_changes(to_rgbs(marked, colour_props.resolve(marked, func)))
     up_spec = colour_props.resolve(up, func)

@@ -45,9 +45,10 @@ class FaceCrops(torch.utils.data.Dataset):
     bicubic)."""
 
     def __init__(self, files: list[Path], lr_size: int = 32, seed: int = 0, length: int = 10**7,
-                 scale: int = 4, realistic: float = 0.5, real: bool = False):
+                 scale: int = 4, realistic: float = 0.5, real: bool = False, min_downscale: float = 0.0):
         self.files, self.lr_size, self.seed, self.length = files, lr_size, seed, length
         self.scale, self.realistic, self.real = scale, realistic, real
+        self.min_downscale = min_downscale
         self._img = ImageCache()
 
     def __len__(self) -> int:
@@ -55,32 +56,60 @@ class FaceCrops(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, i])
-        img = self._img(self.files[int(rng.integers(len(self.files)))])
-        h, w = img.shape[:2]
-        hr = self.lr_size * self.scale
-        # faces sit near the centre of both sets; take a crop of 0.45-0.8 of the short side
-        side = min(h, w) * rng.uniform(0.45, 0.8)
-        cx = w / 2 + rng.normal(0, 0.05) * w
-        cy = h / 2 + rng.normal(0, 0.05) * h + (0.03 * h if h > w else 0)
-        m = np.float32([[side / hr, 0, cx - side / 2], [0, side / hr, cy - side / 2]])
-        crop = cv2.warpAffine(img, m, (hr, hr), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_REFLECT101)
-        if side / hr > 1.2:  # avoid aliasing when the crop is shrunk a lot
-            crop = cv2.resize(cv2.resize(img[int(max(0, cy - side / 2)):int(cy + side / 2),
-                                             int(max(0, cx - side / 2)):int(cx + side / 2)], (hr, hr),
-                                         interpolation=cv2.INTER_AREA), (hr, hr))
-        if rng.random() < 0.5:
-            crop = np.ascontiguousarray(crop[:, ::-1])
-        crop = np.clip(crop, 0, 1).astype(np.float32)
-        if self.real and rng.random() < self.realistic:  # video degradations at x2-x8 (face_gan)
-            from .face_gan import degrade_face
-            lr = degrade_face(crop, self.lr_size, rng)
-        else:
-            lr = downscale(crop, self.scale)
-            if not self.real and rng.random() < self.realistic:
-                lr = _realistic(lr, rng)
+        crop = self._hr_crop(rng, self.lr_size * self.scale)
+        lr = self._degrade(crop, rng)
         centre = torch.from_numpy(lr.transpose(2, 0, 1).copy())
         target = torch.from_numpy(crop.transpose(2, 0, 1).copy())
         empty_w = torch.zeros((0, 3) + centre.shape[1:])
         empty_c = torch.zeros((0, 1) + centre.shape[1:])
         return centre, empty_w, empty_c, target
+
+    def pair(self, i: int, max_shift: int = 4):
+        """The same face twice, as two frames of a video show it: the second crop is the first
+        moved by ``(dx, dy)`` target pixels (0..max_shift-1 each, so a sub-pixel shift of the
+        input), degraded with the same draw (blur, resolution, noise, codec), whose noise and
+        blocks therefore land differently on the face. Returns ``(lr_a, hr_a, lr_b, hr_b, dx,
+        dy)``; ``hr_b[y, x] == hr_a[y + dy, x + dx]``."""
+        rng = np.random.default_rng([self.seed, i, 1])
+        hr = self.lr_size * self.scale
+        big = self._hr_crop(rng, hr + max_shift)
+        dx, dy = (int(v) for v in rng.integers(0, max_shift, 2))
+        a, b = big[:hr, :hr], np.ascontiguousarray(big[dy:dy + hr, dx:dx + hr])
+        state = int(rng.integers(2**63))
+        lr_a = self._degrade(a, np.random.default_rng(state))
+        lr_b = self._degrade(b, np.random.default_rng(state))
+        t = lambda x: torch.from_numpy(x.transpose(2, 0, 1).copy())  # noqa: E731
+        return t(lr_a), t(a), t(lr_b), t(b), dx, dy
+
+    def _hr_crop(self, rng: np.random.Generator, hr: int) -> np.ndarray:
+        img = self._img(self.files[int(rng.integers(len(self.files)))])
+        h, w = img.shape[:2]
+        # faces sit near the centre of both sets; take a crop of 0.45-0.8 of the short side, or
+        # with min_downscale one at least that much larger than the target, area-downscaled: a
+        # photo upsampled to the target size is a soft target, and teaches a soft restorer
+        if self.min_downscale:
+            lo = max(0.45 * min(h, w), self.min_downscale * hr)
+            side = rng.uniform(lo, max(lo, 0.85 * min(h, w)))
+        else:
+            side = min(h, w) * rng.uniform(0.45, 0.8)
+        cx = w / 2 + rng.normal(0, 0.05) * w
+        cy = h / 2 + rng.normal(0, 0.05) * h + (0.03 * h if h > w else 0)
+        m = np.float32([[side / hr, 0, cx - side / 2], [0, side / hr, cy - side / 2]])
+        crop = cv2.warpAffine(img, m, (hr, hr), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REFLECT101)
+        if side / hr > (1.0 if self.min_downscale else 1.2):  # avoid aliasing when the crop is shrunk
+            crop = cv2.resize(cv2.resize(img[int(max(0, cy - side / 2)):int(cy + side / 2),
+                                             int(max(0, cx - side / 2)):int(cx + side / 2)], (hr, hr),
+                                         interpolation=cv2.INTER_AREA), (hr, hr))
+        if rng.random() < 0.5:
+            crop = np.ascontiguousarray(crop[:, ::-1])
+        return np.clip(crop, 0, 1).astype(np.float32)
+
+    def _degrade(self, crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.real and rng.random() < self.realistic:  # video degradations at x2-x8 (face_gan)
+            from .face_gan import degrade_face
+            return degrade_face(crop, crop.shape[0] // self.scale, rng)
+        lr = downscale(crop, self.scale)
+        if not self.real and rng.random() < self.realistic:
+            lr = _realistic(lr, rng)
+        return lr

@@ -70,21 +70,25 @@ def _crop_size(eye_lr: float, restorer_scale: int, mult: int) -> int:
 class _Geometry:
     """Where a face is restored: ``m_lr`` maps the low-resolution frame onto the ``S x S`` crop,
     ``m_up`` the upscaled frame onto the restorer's ``R x R`` output, ``mask`` is the feathered
-    face mask on that output; ``neighbour(landmarks)`` gives ``m_lr`` for a neighbouring frame."""
+    face mask on that output."""
     m_lr: np.ndarray
     m_up: np.ndarray
     mask: np.ndarray
-    lm: np.ndarray
-    size: int
-    aligned: bool
 
-    def neighbour(self, lm_k: np.ndarray) -> np.ndarray:
-        if self.aligned:
-            return to_aligned(lm_k, self.size)
-        shift = np.rint(lm_k.mean(0) - self.lm.mean(0))  # whole pixels: the crop is copied, not resampled
-        m = self.m_lr.copy()
-        m[:, 2] -= shift
-        return m
+
+def _crop_transform(lm: np.ndarray, S: int, scale: int) -> np.ndarray:
+    """``m_lr`` of :func:`_geometry` alone (what a neighbouring frame's crop needs)."""
+    m_al = to_aligned(lm, S)
+    if scale == 1:
+        return m_al
+    x0, y0 = _box_origin(m_al, S)
+    return np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+
+
+def _box_origin(m_al_lr: np.ndarray, S: int) -> np.ndarray:
+    """Top-left whole pixel of the axis-aligned box centred where the aligned crop is."""
+    centre = cv2.invertAffineTransform(m_al_lr) @ np.array([(S - 1) / 2, (S - 1) / 2, 1.0])
+    return np.rint(centre - (S - 1) / 2)
 
 
 def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geometry:
@@ -96,14 +100,14 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geom
     face, and with ``scale`` equal to the frame's scale its output lands on the upscaled frame's
     own pixel grid. Neither the restorer's input nor its output is then resampled, and each
     resampling (rotation, sub-pixel shift) costs fine detail; the temporal fusion still aligns
-    the neighbours by flow."""
+    the neighbours by flow. A neighbour's box is placed from its own landmarks, so the crop of
+    frame k is mostly the same whichever frame it is fused into (and its restoration cached)."""
     R = S * scale
     m_al_lr = to_aligned(lm, S)
     m_al_up = to_aligned(scale_points(lm, sx, sy), R)
     if scale == 1:
-        return _Geometry(m_al_lr, m_al_up, face_mask(R), lm, S, True)
-    centre = cv2.invertAffineTransform(m_al_lr) @ np.array([(S - 1) / 2, (S - 1) / 2, 1.0])
-    x0, y0 = np.rint(centre - (S - 1) / 2)
+        return _Geometry(m_al_lr, m_al_up, face_mask(R))
+    x0, y0 = _box_origin(m_al_lr, S)
     m_lr = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
     # output pixel u of the restorer <-> upscaled-frame pixel X (pixel centres: u = s (x + 0.5) - 0.5)
     kx, ky = scale / sx, scale / sy
@@ -111,7 +115,7 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geom
     to_al = m_al_up @ np.vstack([cv2.invertAffineTransform(m_up), [0.0, 0.0, 1.0]])  # box -> template
     mask = cv2.warpAffine(face_mask(R), to_al, (R, R), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return _Geometry(m_lr, m_up, mask, lm, S, False)
+    return _Geometry(m_lr, m_up, mask)
 
 
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
@@ -163,7 +167,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                     continue
                 if not any(abs(j - k) <= 1 for j in track.points):
                     continue
-                crop_k = cv2.warpAffine(lr[k], geo.neighbour(smooth(track, k, sigma_t)), (S, S),
+                crop_k = cv2.warpAffine(lr[k], _crop_transform(smooth(track, k, sigma_t), S, scale), (S, S),
                                         flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
