@@ -103,6 +103,10 @@ def main() -> None:
                     help="eval_faces.py --degraded on these clips: the clean 960x540 renders (faces at their "
                     "photo's own resolution) as ground truth, degraded x4 by the fixed chain")
     ap.add_argument("--layer", default="{}", help="with --degraded: face_layer() arguments as JSON")
+    ap.add_argument("--face-scale", type=float, default=2.0,
+                    help="with --degraded: the face photo's scale in the clip (2: faces about 45 source pixels wide "
+                    "as in eval/videos, over a photo upsampled 2x, so the truth is soft; 1: 22 px faces at the photo's "
+                    "own resolution)")
     ap.add_argument("--motion", type=float, default=1.0, help="with --degraded: speed of the head's motion "
                     "(0.25: a nearly still speaker)")
     args = ap.parse_args()
@@ -150,7 +154,7 @@ def degraded(args) -> None:
     res = {"command": " ".join(sys.argv), "clips": {}}
     for c in range(args.clips):
         fp, bp = faces[rng.integers(len(faces))], bgs[rng.integers(len(bgs))]
-        _, clean, _ = make_clip(fp, bp, args.frames, seed=100 + c, scale=1.0, motion=args.motion)
+        _, clean, _ = make_clip(fp, bp, args.frames, seed=100 + c, scale=args.face_scale, motion=args.motion)
         r, _ = degraded_face_metrics(clean, 28, **layer)
         res["clips"][f"clip{c}"] = {"face": fp.name, **r}
     keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")

@@ -154,6 +154,14 @@ def main() -> int:
                   f"The eval talking-head clips as ground truth, degraded: {res['chain']}.", ""]
         parts += faces_table(res)
         parts += ["![Eyes, mouth and hair, frames t and t+1](images/faces_degraded.png)", ""]
+    face_speed = BENCH / "faces_speed_cpu.json"
+    if face_speed.exists():
+        res = json.loads(face_speed.read_text())
+        parts += ["### Face layer speed (seconds per face)", "", f"Command: `{res['command']}` ({res['machine']}; "
+                  f"source {res['source']}, output {res['output']})", ""]
+        parts += simple_table(res, [("eye distance (source px)", "eye_distance_src_px"),
+                                    ("render, frames in order", "seconds_per_face"),
+                                    ("random access (fresh node)", "seconds_per_face_random_access")]) + [""]
     vid4 = BENCH / "vid4_x4.json"
     if vid4.exists():
         res = json.loads(vid4.read_text())
