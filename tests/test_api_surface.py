@@ -19,7 +19,7 @@ EXPECTED = {
         "flow_preset: 'str' = 'medium', format: 'int | None' = None, "
         "ensemble: 'bool' = False) -> 'vs.VideoNode'",
     "face_layer":
-        "(src: 'vs.VideoNode', up: 'vs.VideoNode', model='builtin', strength: 'float' = 0.8, "
+        "(src: 'vs.VideoNode', up: 'vs.VideoNode', model='builtin', strength: 'float' = 1.0, "
         "stability: 'float' = 0.7, detector: 'str' = 'auto', output: 'str' = 'composite', radius: 'int' = 3, "
         "min_eye: 'float' = 6.0, device: 'str' = 'auto', fidelity: 'float' = 0.5) -> 'vs.VideoNode'",
     "detect_faces":

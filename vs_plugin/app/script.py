@@ -54,7 +54,7 @@ out.set_output()
 def _faces(job: RenderJob) -> str:
     if job.faces is None:
         return "# Faces as their own layer: uncomment to restore and stabilise faces over the upscale.\n" \
-               "# out = vs_plugin.face_layer(src, out, strength=0.8, stability=0.7)\n"
+               "# out = vs_plugin.face_layer(src, out, strength=1.0, stability=0.7)\n"
     args = ", ".join(f"{k}={v!r}" for k, v in job.faces.items())
     return f"out = vs_plugin.face_layer(src, out{', ' + args if args else ''})  # faces as their own layer\n"
 

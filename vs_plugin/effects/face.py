@@ -29,7 +29,7 @@ FACE_LAYER = register(Effect(
            ClipSpec("up", "the upscaled background (same frames, same framing)")),
     params=(
         Param("model", "str", "builtin", "'builtin' face model, or a GFPGAN/CodeFormer/RestoreFormer or SR file"),
-        Param("strength", "float", 0.8, "faithful (0: the upscaled face) to restorative (1: the restored face in full)",
+        Param("strength", "float", 1.0, "faithful (0: the upscaled face) to restorative (1: the restored face in full)",
               min=0.0, max=1.0),
         Param("stability", "float", 0.7, "temporal smoothing of geometry and detail", min=0.0, max=1.0),
         Param("detector", "choice", "auto", "'yunet', 'haar' or 'auto'", choices=("auto", "yunet", "haar")),

@@ -76,7 +76,7 @@ def _restorer(func: str, model, device: str, fidelity: float = 0.5):
         raise fail(func, f"model {model!r}: {e}") from None
 
 
-def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: float = 0.8,
+def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: float = 1.0,
                stability: float = 0.7, detector: str = "auto", output: str = "composite",
                radius: int = 3, min_eye: float = 6.0, device: str = "auto",
                fidelity: float = 0.5) -> vs.VideoNode:

@@ -30,7 +30,7 @@ from .track import build_tracks, presence, smooth
 
 @dataclass(frozen=True)
 class FaceParams:
-    strength: float = 0.8
+    strength: float = 1.0
     stability: float = 0.7
     min_eye: float = 6.0  # low-resolution eye distance (px) below which a face is skipped
     crop_multiple: int = 8
