@@ -146,7 +146,7 @@ def degraded(args) -> None:
     """Face-box Y-PSNR, GMSD, sharpness and E_warp of upscale(), the restorer per frame and
     face_layer() on synthetic clips of held-out identities: the development twin of
     ``eval_faces.py --degraded``."""
-    from eval_faces import degraded_face_metrics
+    from eval_faces import degraded_face_metrics, degraded_summary
     faces = [p for p in split_faces(args.data, "val") if "celeba" in str(p)]
     bgs = sorted((args.data / "train/images/bsds500_train").glob("*"))
     rng = np.random.default_rng(2027)
@@ -157,16 +157,8 @@ def degraded(args) -> None:
         _, clean, _ = make_clip(fp, bp, args.frames, seed=100 + c, scale=args.face_scale, motion=args.motion)
         r, _ = degraded_face_metrics(clean, 28, **layer)
         res["clips"][f"clip{c}"] = {"face": fp.name, **r}
-    keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
-    m = {n: {k: float(np.mean([c[n][k] for c in res["clips"].values()])) for k in keys}
-         for n in ("upscale", "restorer_per_frame", "face_layer")}
-    m["ratios"] = {"sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
-                   "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
-                   "gmsd": m["face_layer"]["gmsd"] / m["upscale"]["gmsd"],
-                   "ewarp_vs_upscale": m["face_layer"]["face_ewarp"] / m["upscale"]["face_ewarp"],
-                   "ewarp_vs_per_frame": m["face_layer"]["face_ewarp"] / m["restorer_per_frame"]["face_ewarp"]}
-    res["mean"] = m
-    print(json.dumps(m, indent=1), file=sys.stderr)
+    res["mean"] = degraded_summary(res["clips"])
+    print(json.dumps(res["mean"], indent=1), file=sys.stderr)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=1))
 

@@ -219,6 +219,21 @@ def degraded_face_metrics(gt: list[np.ndarray], crf: int = 28, **layer) -> tuple
     return res, {"gt": gt, "boxes": boxes, **outs}
 
 
+def degraded_summary(clips: dict) -> dict:
+    """Means over ``clips`` (results of :func:`degraded_face_metrics`) per run, and the
+    acceptance ratios of face_layer() against upscale() alone and the restorer per frame."""
+    keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
+    m = {n: {k: float(np.mean([c[n][k] for c in clips.values()])) for k in keys}
+         for n in ("upscale", "restorer_per_frame", "face_layer")}
+    m["ratios"] = {
+        "sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
+        "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
+        "gmsd_lower": m["face_layer"]["gmsd"] < m["upscale"]["gmsd"],
+        "ewarp_vs_upscale": m["face_layer"]["face_ewarp"] / m["upscale"]["face_ewarp"],
+        "ewarp_vs_per_frame": m["face_layer"]["face_ewarp"] / m["restorer_per_frame"]["face_ewarp"]}
+    return m
+
+
 def crop_sheet(data: dict, path: Path, t: int) -> None:
     """Rows: eyes, mouth, hair/forehead of the main face; columns: ground truth, upscale(),
     restorer per frame, face_layer(), each at frames t and t+1."""
@@ -270,16 +285,7 @@ def main() -> None:
             results["clips"][clip_path.stem] = res
             if args.degraded_crops and "d19" in clip_path.stem:
                 crop_sheet(data, args.degraded_crops, args.frames // 2)
-        keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
-        results["mean"] = {n: {k: float(np.mean([c[n][k] for c in results["clips"].values()])) for k in keys}
-                           for n in ("upscale", "restorer_per_frame", "face_layer")}
-        m = results["mean"]
-        results["mean"]["ratios"] = {
-            "sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
-            "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
-            "gmsd_lower": m["face_layer"]["gmsd"] < m["upscale"]["gmsd"],
-            "ewarp_vs_upscale": m["face_layer"]["face_ewarp"] / m["upscale"]["face_ewarp"],
-            "ewarp_vs_per_frame": m["face_layer"]["face_ewarp"] / m["restorer_per_frame"]["face_ewarp"]}
+        results["mean"] = degraded_summary(results["clips"])
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1))
         print(json.dumps(results["mean"], indent=1), file=sys.stderr)
@@ -289,11 +295,7 @@ def main() -> None:
     face_desc = next(d for d in models.values() if d.purpose == "face-sr")
     face_model = backends.builtin_backend(face_desc, "cpu")
     generic_desc = registry.pick_builtin(4)
-    g = backends.builtin_backend(generic_desc, "cpu")
-
-    def generic(lr):  # the generic network single-frame (neighbours off)
-        k = g.frames - 1
-        return g(lr, [lr] * k, [np.zeros(lr.shape[:2], np.float32)] * k)
+    generic = backends.SingleFrame(backends.builtin_backend(generic_desc, "cpu"))
 
     results = {"command": " ".join(sys.argv), "face_model": face_desc.name, "generic": generic_desc.name,
                "clips": {}}

@@ -67,28 +67,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     gts = held_out_crops(args.data, args.faces)
     lrs = [eval_chain([g], 28)[0] for g in gts]
-    g = backends.builtin_backend(registry.pick_builtin(4, "real"), "cpu")
-    k = g.frames - 1
-
-    def generic(lr):  # the default network single-frame: upscale() alone on a still face
-        return g(lr, [lr] * k, [np.zeros(lr.shape[:2], np.float32)] * k)
-
-    res = {"command": " ".join(sys.argv), "faces": len(gts), "reference": g.name,
+    # the default network single-frame: upscale() alone on a still face
+    generic = backends.SingleFrame(backends.builtin_backend(registry.pick_builtin(4, "real"), "cpu"))
+    res = {"command": " ".join(sys.argv), "faces": len(gts), "reference": generic.name,
            "rows": {"lanczos": measure(lambda x: cv2.resize(x, (CROP, CROP), interpolation=cv2.INTER_LANCZOS4),
                                        gts, lrs),
                     "upscale": measure(generic, gts, lrs)}}
-    names = {}
-    for path in args.models:
-        net = backends.flowvsr_file(path)
-        if net is None:
-            raise SystemExit(f"select_face: {path} is not a FlowVSR safetensors file")
-
-        def run(lr, net=net):
-            with torch.inference_mode():
-                return net(torch.from_numpy(lr.transpose(2, 0, 1)[None].copy()))[0].numpy().transpose(1, 2, 0)
-        names[str(path)] = run
-    for name, fn in names.items():
-        res["rows"][name] = measure(fn, gts, lrs)
+    for path in args.models:  # as face_layer(model=PATH) loads it
+        res["rows"][str(path)] = measure(backends.face_backend(path, "cpu"), gts, lrs)
     ref = res["rows"]["upscale"]
     for name, row in res["rows"].items():
         row["vs_upscale"] = {"sharpness": row["sharpness"] / ref["sharpness"], "psnr_db": row["psnr_y"] - ref["psnr_y"],

@@ -11,6 +11,7 @@ from ..core import flow as flowlib
 from ..core.geometry import ResizePlan, plan_resize
 from ..effects.flow import FLOW, PAIR
 from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
+from ..models import backends
 from ..models.choice import check_device, choose_backend, ensemble_needs_torch, next_backend
 from ..models.memory import auto_tile
 from . import props as colour_props
@@ -155,7 +156,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                          render=fuse_render(r, stab), planar_clips=("sr", "detail", "flow"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
-        nxt = _single(next_backend(model, needed / total, backend, p["device"], p["precision"], p["ensemble"]))
+        nxt = backends.SingleFrame(next_backend(model, needed / total, backend, p["device"], p["precision"],
+                                                p["ensemble"]))
         prev = sr
         sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
                          prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
@@ -164,19 +166,3 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     rgb_spec = replace(src, matrix=vs.MATRIX_RGB, range=colour_props.RANGE_FULL)
     return apply_plan(sr, _scaled_plan(plan, total), fmt, rgb_spec, dst, p["kernel"])
 
-
-class _single:
-    """A multi-frame backend used single-frame (neighbours off) for repeated passes."""
-
-    frames = 1
-
-    def __init__(self, backend):
-        self.backend, self.scale, self.name = backend, backend.scale, backend.name
-
-    def __call__(self, centre, warped=(), conf=(), out=None):
-        if self.backend.frames <= 1:
-            return self.backend(centre, out=out)
-        import numpy as np
-        k = self.backend.frames - 1
-        h, w = centre.shape[:2]
-        return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k, out=out)

@@ -101,6 +101,24 @@ class LanczosSR:
         return _into(np.clip(result, 0, 1), out)
 
 
+class SingleFrame:
+    """A backend used single-frame: a multi-frame one gets its neighbours switched off
+    (confidence 0), which for FlowVSR is exactly its single-frame baseline. Repeated upscale
+    passes run this way, and so does "upscale() alone" on a still image in the evaluations."""
+
+    frames = 1
+
+    def __init__(self, backend):
+        self.backend, self.scale, self.name = backend, backend.scale, backend.name
+
+    def __call__(self, centre, warped=(), conf=(), out=None):
+        if self.backend.frames <= 1:
+            return self.backend(centre, out=out)
+        k = self.backend.frames - 1
+        h, w = centre.shape[:2]
+        return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k, out=out)
+
+
 class CallableSR:
     """A user's own backend (any object with ``scale``, ``frames`` and ``__call__(centre[,
     warped, conf])``) held to the :class:`SRBackend` contract: its result must be the right

@@ -66,33 +66,22 @@ def _crop_size(eye_lr: float, restorer_scale: int, mult: int) -> int:
     return int(np.clip(round(s / mult) * mult, 32, 320))
 
 
-@dataclass(frozen=True)
-class _Geometry:
-    """Where a face is restored: ``m_lr`` maps the low-resolution frame onto the ``S x S`` crop,
-    ``m_up`` the upscaled frame onto the restorer's ``R x R`` output, ``mask`` is the feathered
-    face mask on that output."""
-    m_lr: np.ndarray
-    m_up: np.ndarray
-    mask: np.ndarray
-
-
 def _crop_transform(lm: np.ndarray, S: int, scale: int) -> np.ndarray:
-    """``m_lr`` of :func:`_geometry` alone (what a neighbouring frame's crop needs)."""
+    """The 2x3 map from the low-resolution frame onto the ``S x S`` crop of the face with
+    landmarks ``lm`` (see :func:`_geometry`); a translation by whole pixels for ``scale`` > 1."""
     m_al = to_aligned(lm, S)
     if scale == 1:
         return m_al
-    x0, y0 = _box_origin(m_al, S)
+    centre = cv2.invertAffineTransform(m_al) @ np.array([(S - 1) / 2, (S - 1) / 2, 1.0])
+    x0, y0 = np.rint(centre - (S - 1) / 2)  # the box centred where the aligned crop is
     return np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
 
 
-def _box_origin(m_al_lr: np.ndarray, S: int) -> np.ndarray:
-    """Top-left whole pixel of the axis-aligned box centred where the aligned crop is."""
-    centre = cv2.invertAffineTransform(m_al_lr) @ np.array([(S - 1) / 2, (S - 1) / 2, 1.0])
-    return np.rint(centre - (S - 1) / 2)
-
-
-def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geometry:
-    """Restoration geometry of a face with smoothed landmarks ``lm``.
+def _geometry(lm: np.ndarray, S: int, scale: int, sx: float,
+              sy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a face with smoothed landmarks ``lm`` is restored: ``(m_lr, m_up, mask)``, the maps
+    from the low-resolution frame onto the ``S x S`` crop and from the upscaled frame onto the
+    restorer's ``R x R`` output, and the feathered face mask on that output.
 
     x1 face restorers (GFPGAN, CodeFormer) expect faces aligned to the FFHQ template, so they get
     a similarity-warped crop. A super-resolution restorer (x2-x4, the built-in one) needs no
@@ -103,19 +92,18 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float, sy: float) -> _Geom
     the neighbours by flow. A neighbour's box is placed from its own landmarks, so the crop of
     frame k is mostly the same whichever frame it is fused into (and its restoration cached)."""
     R = S * scale
-    m_al_lr = to_aligned(lm, S)
+    m_lr = _crop_transform(lm, S, scale)
     m_al_up = to_aligned(scale_points(lm, sx, sy), R)
     if scale == 1:
-        return _Geometry(m_al_lr, m_al_up, face_mask(R))
-    x0, y0 = _box_origin(m_al_lr, S)
-    m_lr = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+        return m_lr, m_al_up, face_mask(R)
+    x0, y0 = -m_lr[:, 2]
     # output pixel u of the restorer <-> upscaled-frame pixel X (pixel centres: u = s (x + 0.5) - 0.5)
     kx, ky = scale / sx, scale / sy
     m_up = np.array([[kx, 0.0, 0.5 * kx - scale * x0 - 0.5], [0.0, ky, 0.5 * ky - scale * y0 - 0.5]])
     to_al = m_al_up @ np.vstack([cv2.invertAffineTransform(m_up), [0.0, 0.0, 1.0]])  # box -> template
     mask = cv2.warpAffine(face_mask(R), to_al, (R, R), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return _Geometry(m_lr, m_up, mask)
+    return m_lr, m_up, mask
 
 
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
@@ -149,8 +137,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
             continue
         S = _crop_size(eye, scale, p.crop_multiple)
         R = S * scale
-        geo = _geometry(lm, S, scale, sx, sy)
-        m_lr, m_up, mask = geo.m_lr, geo.m_up, geo.mask
+        m_lr, m_up, mask = _geometry(lm, S, scale, sx, sy)
         crop = cv2.warpAffine(lr[centre], m_lr, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         restored = restorer(np.clip(crop, 0, 1))
         up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)

@@ -22,13 +22,12 @@ class RestorationCache:
 
     def __init__(self, restorer, max_bytes: int = 256 << 20):
         self.restorer, self.max_bytes = restorer, max_bytes
-        self.scale = restorer.scale
         self._items: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def __getattr__(self, name: str):  # name, frames, ... of the wrapped restorer
+    def __getattr__(self, name: str):  # scale, name, frames, ... of the wrapped restorer
         return getattr(self.restorer, name)
 
     def __call__(self, crop: np.ndarray) -> np.ndarray:
