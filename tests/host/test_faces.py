@@ -280,3 +280,58 @@ def test_restoration_cache_is_bounded_and_returns_what_the_restorer_returns():
     cache(crops[0])  # evicted (the oldest of four, over the bound): restored again
     assert len(calls) == 5 and cache._bytes <= cache.max_bytes
     assert cache.scale == 2
+
+
+class CountingSR(NearestSR):
+    """NearestSR that records the crops it is given."""
+
+    def __init__(self):
+        self.crops = []
+
+    def __call__(self, crop, warped=(), conf=()):
+        self.crops.append(crop.shape)
+        return super().__call__(crop)
+
+
+def test_each_frames_face_is_restored_once_in_a_render():
+    """A render fuses each face with its restorations at six neighbours, yet restores every
+    face of every frame once: a frame's face is restored on its own box, whichever frame is
+    being rendered, and its neighbours take it from the cache."""
+    frames = two_faces(12, 320, 180)[4:]  # both faces inside the frame throughout
+    src = vs_plugin.detect_faces(from_arrays(frames))
+    assert [src.get_frame(n).props["SteadyscaleFaceCount"] for n in range(len(frames))] == [2] * len(frames)
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    restorer = CountingSR()
+    out = vs_plugin.face_layer(src, up, model=restorer, radius=3)
+    for n in range(len(frames)):
+        out.get_frame(n)
+    assert len(restorer.crops) == 2 * len(frames), restorer.crops
+
+
+def test_fusing_on_the_masks_rectangle_gives_the_whole_crops_pixels(clip, monkeypatch):
+    """The face layer fuses and pastes only the face mask's bounding rectangle (plus the paste's
+    interpolation reach): the same composite as working on the whole crop, but for float
+    rounding (a blur of a smaller array sums in another order: differences of about 1e-7)."""
+    from vs_plugin.core.face import layer as layer_mod
+    frames = [frame_to_array(_layer(clip[:5])[0].get_frame(n)) for n in range(5)]
+    monkeypatch.setattr(layer_mod, "MASK_MARGIN", 10**6)  # the rectangle is the whole crop
+    whole = [frame_to_array(_layer(clip[:5])[0].get_frame(n)) for n in range(5)]
+    for a, b in zip(frames, whole):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert any(np.abs(f - frame_to_array(_layer(clip[:5])[1].get_frame(n))).max() > 0.05
+               for n, f in enumerate(frames))  # faces were pasted
+
+
+def test_a_misplaced_detection_falls_back_to_the_upscale_not_to_blur(clip, monkeypatch):
+    """Each frame's face is restored on a box placed from that frame's own detection; where a
+    wrong detection leaves part of the face outside that box, the face keeps the upscale's own
+    detail there (not its low-pass): with pixel repetition over a pixel-repeated frame the
+    composite is still the frame itself."""
+    from vs_plugin.core.face import layer as layer_mod
+    monkeypatch.setattr(layer_mod, "_own_landmarks", lambda track, k, fallback: fallback + 25.0)
+    src = from_arrays(clip[:3])
+    up = from_arrays([np.repeat(np.repeat(f, 2, 0), 2, 1) for f in clip[:3]])
+    out = vs_plugin.face_layer(src, up, model=NearestSR(), stability=0.0, strength=1.0)
+    for n in range(3):
+        diff = np.abs(frame_to_array(out.get_frame(n)) - frame_to_array(up.get_frame(n))).max()
+        assert diff < 1e-5, diff

@@ -70,6 +70,25 @@ def test_upscale_warp_map_is_grid_plus_upscaled_flow(lr_hw, scale):
     assert np.abs(flowlib.upscale_warp_map(f, hw) - expect).max() < 1e-3
 
 
+def test_a_region_of_an_upscaled_flow_and_its_warp_match_the_whole():
+    """upscale_flow(region=) is the whole resize's rectangle (to its 1/32-pixel interpolation
+    grid), and backward_warp(origin=) pulls the same pixels as the whole warp cropped."""
+    from vs_plugin.core import flow as flowlib
+    rng = np.random.default_rng(2)
+    f = (rng.random((24, 30, 2), dtype=np.float32) - 0.5) * 6
+    img = rng.random((96, 120, 3), dtype=np.float32)
+    region = (slice(17, 70), slice(5, 101))
+    whole = flowlib.upscale_flow(f, 4, (96, 120))
+    part = flowlib.upscale_flow(f, 4, (96, 120), region)
+    assert part.shape == (53, 96, 2) and np.abs(part - whole[region]).max() < 0.02
+    assert np.array_equal(flowlib.backward_warp(img, part, (5, 17)),
+                          flowlib.backward_warp(img, np.pad(part, ((17, 26), (5, 19), (0, 0))))[region])
+    inside = flowlib.inside_mask(part, (5 - 10, 17 - 10), (100, 76))  # an image 10 px inside on each side
+    pos = flowlib._grid2(53, 96) + (5, 17) + part
+    expect = (pos[..., 0] >= 9.5) & (pos[..., 0] <= 109.5) & (pos[..., 1] >= 9.5) & (pos[..., 1] <= 85.5)
+    assert np.array_equal(inside > 0.5, expect)
+
+
 @pytest.mark.parametrize("stability", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("tile", [None, (40, 32)])
 def test_upscale_is_deterministic(stability, tile):

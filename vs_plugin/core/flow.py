@@ -107,25 +107,30 @@ def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return g[..., 0], g[..., 1]
 
 
-def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
+def backward_warp(img: np.ndarray, flow: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Pull ``img`` onto the grid of the flow's source frame: ``out(x) = img(x + flow(x))``.
 
     Bilinear; positions outside the image take the nearest edge pixel (mask them with
-    :func:`inside_mask`).
+    :func:`inside_mask`). ``origin`` ``(x, y)``: the flow covers only the part of that grid
+    starting there (the same pixels as warping with the whole flow and cropping).
     """
     h, w = flow.shape[:2]
-    return cv2.remap(img, _grid2(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    grid = _grid2(h, w) if origin == (0, 0) else _grid2(h, w) + np.array(origin, np.float32)
+    return cv2.remap(img, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _inside(target: np.ndarray) -> np.ndarray:
-    """255 where the absolute position ``target`` ``(H, W, 2)`` lies inside the image, else 0."""
-    h, w = target.shape[:2]
+def _inside(target: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """255 where the absolute position ``target`` ``(H, W, 2)`` lies inside the image (of
+    ``size`` ``(w, h)``, by default the target's own), else 0."""
+    w, h = size or target.shape[1::-1]
     return cv2.inRange(target, (-0.5, -0.5), (w - 0.5, h - 0.5))
 
 
-def inside_mask(flow: np.ndarray) -> np.ndarray:
-    """1 where ``x + flow(x)`` lands inside the image, else 0; ``(H, W)`` float32."""
-    return _inside(_grid2(*flow.shape[:2]) + flow).astype(np.float32) / np.float32(255.0)
+def inside_mask(flow: np.ndarray, origin: tuple[int, int] = (0, 0), size: tuple[int, int] | None = None) -> np.ndarray:
+    """1 where ``x + flow(x)`` lands inside the image, else 0; ``(H, W)`` float32. ``origin``
+    and ``size`` as for :func:`backward_warp` from an image of ``size`` ``(w, h)``."""
+    grid = _grid2(*flow.shape[:2]) + np.array(origin, np.float32)
+    return _inside(grid + flow, size).astype(np.float32) / np.float32(255.0)
 
 
 _PAIR_SUM = np.ones((1, 2), np.float32)
@@ -163,15 +168,30 @@ def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):
     return f_ab, consistency(f_ab, f_ba), f_ba, consistency(f_ba, f_ab)
 
 
-def upscale_flow(flow: np.ndarray, scale: float, out_hw: tuple[int, int]) -> np.ndarray:
-    """Resample a low-resolution flow onto a grid ``scale`` times larger, in that grid's pixels.
+def resize_region(img: np.ndarray, out_hw: tuple[int, int],
+                  region: tuple[slice, slice] | None = None) -> np.ndarray:
+    """Bilinear resize of ``img`` to ``out_hw`` with half-pixel centres (``cv2.resize``), or only
+    its rectangle ``region`` (rows, columns), computed without the rest (positions then rounded
+    to 1/32 pixel, as ``cv2.warpAffine`` does)."""
+    h, w = out_hw
+    if region is None:
+        return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
+    ys, xs = region
+    kx, ky = img.shape[1] / w, img.shape[0] / h
+    m = np.array([[kx, 0.0, (xs.start + 0.5) * kx - 0.5], [0.0, ky, (ys.start + 0.5) * ky - 0.5]])
+    return cv2.warpAffine(img, m, (xs.stop - xs.start, ys.stop - ys.start),
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+
+
+def upscale_flow(flow: np.ndarray, scale: float, out_hw: tuple[int, int],
+                 region: tuple[slice, slice] | None = None) -> np.ndarray:
+    """Resample a low-resolution flow onto a grid ``scale`` times larger, in that grid's pixels
+    (only its rectangle ``region`` when given, see :func:`resize_region`).
 
     Pixel centres line up as ``X = s*x + (s-1)/2``, which ``cv2.resize`` (half-pixel centres)
     already honours; vectors are multiplied by ``s``.
     """
-    h, w = out_hw
-    up = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
-    return up * np.float32(scale)
+    return resize_region(flow, out_hw, region) * np.float32(scale)
 
 
 def upscale_warp_map(flow: np.ndarray, out_hw: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
@@ -203,10 +223,10 @@ def upscale_warp_map(flow: np.ndarray, out_hw: tuple[int, int], out: np.ndarray 
     return out
 
 
-def upscale_map(conf: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
-    """Resample a scalar map (confidence, weights) to ``out_hw`` with centre-aligned bilinear."""
-    h, w = out_hw
-    return cv2.resize(conf, (w, h), interpolation=cv2.INTER_LINEAR)
+def upscale_map(conf: np.ndarray, out_hw: tuple[int, int], region: tuple[slice, slice] | None = None) -> np.ndarray:
+    """Resample a scalar map (confidence, weights) to ``out_hw`` with centre-aligned bilinear
+    (only its rectangle ``region`` when given, see :func:`resize_region`)."""
+    return resize_region(conf, out_hw, region)
 
 
 def flow_to_colour(flow: np.ndarray, max_mag: float | None = None) -> np.ndarray:

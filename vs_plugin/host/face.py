@@ -111,7 +111,8 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
 
     def render(win):
         dets = [faces_from_props(pr) if ok else None for pr, ok in zip(win.all_props["clip"], win.valid["clip"])]
-        res = render_faces(win.frames["clip"], win.frames["up"][0], dets, r, restorer, fp, want_debug=mode == "debug")
+        res = render_faces(win.frames["clip"], win.frames["up"][0], dets, r, restorer, fp,
+                           want_debug=mode == "debug", want_layer=mode in ("layer", "mask"))
         if mode == "composite":
             return res["composite"]
         if mode == "debug":

@@ -49,13 +49,18 @@ def scale_points(points: np.ndarray, sx: float, sy: float) -> np.ndarray:
     return np.stack([(p[..., 0] + 0.5) * sx - 0.5, (p[..., 1] + 0.5) * sy - 0.5], -1)
 
 
+#: the face mask's ellipse in the 512 template: centre and radii (x, y); its feather's blur
+#: (sigma size/128, a kernel of 4 sigma) reaches 16 template pixels beyond them
+MASK_CENTRE_512, MASK_RADII_512, MASK_BLUR_REACH_512 = (256.0, 300.0), (150.0, 185.0), 16.0
+
+
 @functools.lru_cache(maxsize=16)  # bounded; one mask per crop size, read-only
 def face_mask(size: int, feather: float = 0.08) -> np.ndarray:
     """Fixed feathered mask in template space: an ellipse over brows, eyes, cheeks, mouth and
     chin that stays inside the hair line; ``(size, size)`` float32 in [0, 1], read-only."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    c = np.array([256.0, 300.0]) * size / 512
-    r = np.array([150.0, 185.0]) * size / 512
+    c = np.array(MASK_CENTRE_512) * size / 512
+    r = np.array(MASK_RADII_512) * size / 512
     d = np.sqrt(((xx - c[0]) / r[0]) ** 2 + ((yy - c[1]) / r[1]) ** 2)
     m = np.clip((1.0 - d) / feather, 0, 1)
     m = m * m * (3 - 2 * m)  # smoothstep

@@ -3,15 +3,17 @@ and composite it over the upscaled frame.
 
 Per face: the smoothed landmarks place a crop whose size matches the face's own resolution. A
 x1 face restorer (GFPGAN, CodeFormer) gets it aligned to the FFHQ template; a super-resolution
-restorer (the built-in one) gets an axis-aligned box of whole pixels, so its input and output
-are never resampled (see :func:`_geometry`). The restored crop's fine-detail band is fused with
-the restored crops of the neighbouring frames (aligned by DIS flow computed on the
-*low-quality* crops). The coarse band comes from the upscaled background at frame n, so colour
-can neither drift nor mismatch; only its codec flicker is averaged out: aligned neighbours
-correct it where their coarse band agrees with frame n's to within ``COARSE_TOLERANCE`` (so the
-correction is bounded by it, and an expression change, which differs by more, is never blended
-in). A fixed feathered template-space mask, carried onto the crop with the smoothed transform
-and multiplied by the track's fade, blends the face over the background.
+restorer (the built-in one) works on axis-aligned boxes of whole pixels, so its input and output
+are never resampled (see :func:`_geometry`), and on each frame's own box, so that a render
+restores each face of each frame once (see :func:`_own_detail`). The restored fine-detail band
+is fused with that of the neighbouring frames (aligned by DIS flow computed on the
+*low-quality* crops) over the face mask's bounding rectangle. The coarse band comes from the
+upscaled background at frame n, so colour can neither drift nor mismatch; only its codec
+flicker is averaged out: aligned neighbours correct it where their coarse band agrees with
+frame n's to within ``COARSE_TOLERANCE`` (so the correction is bounded by it, and an expression
+change, which differs by more, is never blended in). A fixed feathered template-space mask,
+carried onto the crop with the smoothed transform and multiplied by the track's fade, blends
+the face over the background.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ import numpy as np
 
 from .. import flow as flowlib
 from ..fusion import agreement, lowpass, neighbour_weight
-from .align import TEMPLATE_EYE_DISTANCE, face_mask, scale_points, to_aligned
+from .align import (
+    MASK_BLUR_REACH_512,
+    MASK_CENTRE_512,
+    MASK_RADII_512,
+    TEMPLATE_EYE_DISTANCE,
+    face_mask,
+    scale_points,
+    to_aligned,
+)
 from .detect import Detection
 from .track import build_tracks, presence, smooth
 
@@ -50,6 +60,10 @@ FUSION_RADIUS = 3
 #: band enters only where it differs from frame n's by about this or less (codec noise, not an
 #: expression change); 0 switches the coarse band's averaging off.
 COARSE_TOLERANCE = 0.02
+
+#: output pixels kept around the face mask's bounding rectangle: the paste-back's bicubic reach
+#: (2) plus the bilinear alpha's (1), so every pasted pixel is computed as on the whole crop
+MASK_MARGIN = 3
 
 
 def _smoothstep(x: float) -> float:
@@ -106,8 +120,98 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float,
     return m_lr, m_up, mask
 
 
+def restored_detail(restorer, crop: np.ndarray, sigma: float) -> np.ndarray:
+    """The restoration of ``crop`` less its Gaussian low-pass (``sigma`` output pixels): all the
+    layer takes from a restorer. A caching restorer (:class:`RestorationCache`) computes it once
+    per crop content."""
+    cached = getattr(restorer, "restored_detail", None)
+    if cached is not None:
+        return cached(crop, sigma)
+    out = restorer(crop)
+    return out - lowpass(out, sigma)
+
+
+def _own_landmarks(track, k: int, fallback: np.ndarray) -> np.ndarray:
+    """Frame ``k``'s own detected landmarks (the same whichever frame is being rendered), or
+    ``fallback`` where the face was not detected at ``k``."""
+    return track.points.get(k, fallback)
+
+
+def _mask_box(lm: np.ndarray, margin: int, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The box of whole low-resolution pixels around the face mask of a face with landmarks
+    ``lm`` (its ellipse turned by the face's roll, and its feather), ``margin`` pixels wider on
+    each side so that the restorer's border effects stay outside it, and its size a multiple
+    of ``multiple``: ``(m, (w, h))``, the translation onto the box and its size. About half the
+    pixels of the square crop."""
+    m_al = to_aligned(lm, 512)
+    k = float(np.hypot(*m_al[0, :2]))  # template pixels per image pixel
+    roll = float(np.arctan2(m_al[1, 0], m_al[0, 0]))
+    a, b = (r + MASK_BLUR_REACH_512 for r in MASK_RADII_512)
+    half = np.array([np.hypot(a * np.cos(roll), b * np.sin(roll)), np.hypot(a * np.sin(roll), b * np.cos(roll))])
+    half = half / k + margin
+    centre = cv2.invertAffineTransform(m_al) @ np.array([*MASK_CENTRE_512, 1.0])
+    x0, y0 = np.floor(centre - half)
+    w, h = (np.ceil(2 * half / multiple) * multiple).astype(int)  # restorers may need whole multiples
+    return np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]]), (int(w), int(h))
+
+
+def _own_detail(restorer, frame: np.ndarray, crop: np.ndarray, lm_own: np.ndarray, m_box: np.ndarray,
+                sigma: float, p: FaceParams) -> tuple[np.ndarray, tuple[int, int], int]:
+    """Restored detail for the ``S x S`` crop ``crop`` of ``frame`` (taken with ``m_box``):
+    ``(d, (ox, oy), inset)``, where output pixel ``(x, y)`` of the crop is pixel
+    ``(x + ox, y + oy)`` of ``d``, valid but within ``inset`` pixels of its border (the reach of
+    the detail band's low-pass, which cannot see past the box).
+
+    A x1 restorer restores the crop itself. A super-resolution restorer restores the frame's
+    *own* box around the face mask, placed from its own detected landmarks ``lm_own``
+    (:func:`_mask_box`), which lies on the same pixel grid. A frame's own box does not depend on
+    which frame is being rendered, so in a render each frame's face is restored once and its
+    neighbours reuse it from the cache. The restorer is translation-equivariant except at its
+    borders, and the box's margin keeps those off the mask."""
+    scale = int(restorer.scale)
+    if scale == 1:
+        return restored_detail(restorer, np.clip(crop, 0, 1), sigma), (0, 0), 0
+    # margin: the detail band's low-pass reach (``inset`` below, crop_multiple source pixels at
+    # x4) plus 3 for the paste's reach (MASK_MARGIN) and the jitter of a detection against the
+    # smoothed track, so that the fusion rarely samples outside the valid part
+    m_own, size = _mask_box(lm_own, p.crop_multiple + 3, p.crop_multiple)
+    own = cv2.warpAffine(frame, m_own, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+    ox, oy = (scale * np.rint(m_own[:, 2] - m_box[:, 2])).astype(int)
+    return restored_detail(restorer, np.clip(own, 0, 1), sigma), (int(ox), int(oy)), int(np.ceil(4 * sigma))
+
+
+def _detail_at(d: np.ndarray, offset: tuple[int, int], inset: int, sub: tuple[slice, slice],
+               fill: np.ndarray) -> np.ndarray:
+    """``d`` (from :func:`_own_detail`) on the rectangle ``sub`` of the crop's output, ``fill``
+    (an array of that rectangle's shape) where it is not valid."""
+    h, w = fill.shape[:2]
+    ox, oy = offset[0] + sub[1].start, offset[1] + sub[0].start
+    out = fill.copy()
+    ys = slice(max(0, inset - oy), min(h, d.shape[0] - inset - oy))
+    xs = slice(max(0, inset - ox), min(w, d.shape[1] - inset - ox))
+    if ys.stop > ys.start and xs.stop > xs.start:
+        out[ys, xs] = d[ys.start + oy:ys.stop + oy, xs.start + ox:xs.stop + ox]
+    return out
+
+
+def _pull_detail(d: np.ndarray, offset: tuple[int, int], inset: int, flow: np.ndarray, origin: tuple[int, int],
+                 flow_range: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """A neighbour's detail ``d`` (from :func:`_own_detail`) pulled along ``flow``, given on the
+    rectangle of frame n's crop output that starts at ``origin``; and where it is valid (None:
+    everywhere). ``flow_range``: bounds of the flow's (x, y) components, which decide cheaply
+    whether the check is needed at all."""
+    at = (origin[0] + offset[0], origin[1] + offset[1])  # the rectangle's origin on d
+    h, w = flow.shape[:2]
+    lo, hi = flow_range[0] + at, flow_range[1] + at + (w - 1, h - 1)
+    valid = None
+    if lo.min() < inset - 0.5 or hi[0] > d.shape[1] - inset - 0.5 or hi[1] > d.shape[0] - inset - 0.5:
+        valid = flowlib.inside_mask(flow, (at[0] - inset, at[1] - inset),
+                                    (d.shape[1] - 2 * inset, d.shape[0] - 2 * inset))
+    return flowlib.backward_warp(d, flow, at), valid
+
+
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
-                 centre: int, restorer, p: FaceParams, want_debug: bool = False) -> dict:
+                 centre: int, restorer, p: FaceParams, want_debug: bool = False, want_layer: bool = True) -> dict:
     """Composite, face layer and alpha for the centre frame.
 
     Args:
@@ -117,7 +221,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         centre: index of frame n.
         restorer: callable crop -> restored crop, with attribute ``scale``.
     Returns:
-        dict with ``composite``, ``layer`` (RGB), ``alpha`` ``(H, W)``, ``tracks`` (debug info).
+        dict with ``composite``, ``layer`` (RGB), ``alpha`` ``(H, W)`` (both zero unless
+        ``want_layer``), ``tracks`` (debug info) and, with ``want_debug``, ``debug``.
     """
     H, W = up.shape[:2]
     h, w = lr[centre].shape[:2]
@@ -138,12 +243,25 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         S = _crop_size(eye, scale, p.crop_multiple)
         R = S * scale
         m_lr, m_up, mask = _geometry(lm, S, scale, sx, sy)
+        rows, cols = np.flatnonzero(mask.max(1) > 0), np.flatnonzero(mask.max(0) > 0)
+        if not len(rows):
+            continue
+        # the fusion works on the mask's bounding rectangle only (with the paste's interpolation reach)
+        r0, r1 = max(0, rows[0] - MASK_MARGIN), min(R, rows[-1] + 1 + MASK_MARGIN)
+        c0, c1 = max(0, cols[0] - MASK_MARGIN), min(R, cols[-1] + 1 + MASK_MARGIN)
+        sub, origin = (slice(r0, r1), slice(c0, c1)), (int(c0), int(r0))
         crop = cv2.warpAffine(lr[centre], m_lr, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
-        restored = restorer(np.clip(crop, 0, 1))
         up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         sig = BAND_SIGMA_LR * max(scale, 2)
-        num = restored - lowpass(restored, sig)
-        den = np.ones((R, R, 1), np.float32)
+        # the coarse band of the upscale on `sub`, from `sub` and the blur's reach around it
+        reach = int(np.ceil(4 * sig))
+        e0, e1 = max(0, r0 - reach), min(R, r1 + reach)
+        f0, f1 = max(0, c0 - reach), min(R, c1 + reach)
+        coarse = lowpass(up_al[e0:e1, f0:f1], sig)[r0 - e0:r1 - e0, c0 - f0:c1 - f0]
+        # frame n's restored detail; the upscale's own where a misplaced detection left it short
+        num = _detail_at(*_own_detail(restorer, lr[centre], crop, _own_landmarks(track, centre, lm), m_lr, sig, p),
+                         sub, up_al[sub] - coarse)
+        den = np.ones((r1 - r0, c1 - c0, 1), np.float32)
         w_n = neighbour_weight(p.stability)
         coarse_num = np.zeros_like(crop)
         coarse_den = np.ones(crop.shape[:2] + (1,), np.float32)
@@ -154,8 +272,9 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                     continue
                 if not any(abs(j - k) <= 1 for j in track.points):
                     continue
-                crop_k = cv2.warpAffine(lr[k], _crop_transform(smooth(track, k, sigma_t), S, scale), (S, S),
-                                        flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+                lm_k = smooth(track, k, sigma_t)
+                m_k = _crop_transform(lm_k, S, scale)
+                crop_k = cv2.warpAffine(lr[k], m_k, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
                 wk = c * agreement(crop, crop_k_on_n, 0.05, crop_blurred) * w_n
@@ -166,20 +285,22 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                     g = wk * np.exp(-(np.abs(d_c).mean(-1) / COARSE_TOLERANCE) ** 2)
                     coarse_num += g[..., None] * d_c
                     coarse_den += g[..., None]
-                rest_k = restorer(np.clip(crop_k, 0, 1))
-                f_r = flowlib.upscale_flow(f, R / S, (R, R))
-                detail_k = rest_k - lowpass(rest_k, sig)
-                wr = flowlib.upscale_map(wk, (R, R))[..., None]
-                num += wr * flowlib.backward_warp(detail_k, f_r)
-                den += wr
-        coarse = lowpass(up_al, sig)
+                d_k = _own_detail(restorer, lr[k], crop_k, _own_landmarks(track, k, lm_k), m_k, sig, p)
+                f_r = flowlib.upscale_flow(f, R / S, (R, R), sub)
+                wr = flowlib.upscale_map(wk, (R, R), sub)
+                pulled, valid = _pull_detail(*d_k, f_r, origin, (f.min((0, 1)) * (R / S), f.max((0, 1)) * (R / S)))
+                if valid is not None:
+                    wr = wr * valid
+                num += wr[..., None] * pulled
+                den += wr[..., None]
         if COARSE_TOLERANCE > 0 and w_n > 0:
-            coarse += cv2.resize(coarse_num / coarse_den, (R, R), interpolation=cv2.INTER_LINEAR)
-        face = np.clip(coarse + num / den, 0, 1)
+            coarse += flowlib.resize_region(coarse_num / coarse_den, (R, R), sub)
+        face = up_al  # outside the mask's rectangle only for the paste's interpolation, never blended
+        face[sub] = np.clip(coarse + num / den, 0, 1)
         a = mask * (p.strength * fade)
         inv = cv2.invertAffineTransform(m_up)
-        # paste only inside the face's bounding box in the upscaled frame
-        corners = np.array([[0, 0, 1], [R, 0, 1], [0, R, 1], [R, R, 1]], np.float64) @ inv.T
+        # paste only inside the mask's bounding rectangle, in the upscaled frame
+        corners = np.array([[c0, r0, 1], [c1, r0, 1], [c0, r1, 1], [c1, r1, 1]], np.float64) @ inv.T
         x0, y0 = np.floor(corners.min(0)).astype(int) - 2
         x1, y1 = np.ceil(corners.max(0)).astype(int) + 2
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
@@ -194,6 +315,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
         region = out[y0:y1, x0:x1]
         out[y0:y1, x0:x1] = region * (1 - a_b) + np.clip(face_b, 0, 1) * a_b
+        if not want_layer:
+            continue
         lay = layer[y0:y1, x0:x1]
         al = alpha_all[y0:y1, x0:x1][..., None]
         new_alpha = al + a_b * (1 - al)

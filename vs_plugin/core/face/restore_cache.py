@@ -1,10 +1,11 @@
 """A bounded, locked, content-addressed cache of face restorations.
 
-The face layer restores each face crop of frame k once as frame k's own face and again as a
-neighbour of up to ``2 * radius`` other frames; in a sequential render most of those are the
-same crop. Keys are a digest of the crop's bytes and shape, so a hit returns exactly what the
-restorer would have returned (restorers are deterministic): the cache only saves time and
-cannot change a pixel, whatever order frames are asked for in.
+The face layer needs the restored detail of frame k's face when it renders frame k and again
+when it renders each of up to ``2 * radius`` neighbours; a super-resolution restorer gets the
+same crop each time (frame k's own box, see ``layer._detail_on_box``). Keys are a digest of the
+crop's bytes, shape and the detail band's sigma, so a hit returns exactly what the restorer
+would have given (restorers are deterministic): the cache only saves time and cannot change a
+pixel, whatever order frames are asked for in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+
+from ..fusion import lowpass
 
 
 class RestorationCache:
@@ -31,8 +34,18 @@ class RestorationCache:
         return getattr(self.restorer, name)
 
     def __call__(self, crop: np.ndarray) -> np.ndarray:
+        return self._get(crop, None)
+
+    def restored_detail(self, crop: np.ndarray, sigma: float) -> np.ndarray:
+        """The restoration of ``crop`` less its Gaussian low-pass (``sigma`` output pixels), the
+        face layer's detail band, cached as such (the blur of a large face costs as much as a
+        quarter of its restoration)."""
+        return self._get(crop, sigma)
+
+    def _get(self, crop: np.ndarray, sigma: float | None) -> np.ndarray:
         crop = np.ascontiguousarray(crop)
-        key = hashlib.blake2b(crop.tobytes(), digest_size=20, person=f"{crop.shape}{crop.dtype}".encode()[:16]).digest()
+        tag = f"{crop.shape}{crop.dtype}{sigma}".encode()
+        key = hashlib.blake2b(crop.tobytes() + tag, digest_size=20).digest()
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
@@ -40,7 +53,9 @@ class RestorationCache:
                 self.hits += 1
                 return hit
             self.misses += 1
-        out = np.asarray(self.restorer(crop))
+        out = np.asarray(self.restorer(crop), np.float32)
+        if sigma is not None:
+            out = out - lowpass(out, sigma)
         out.setflags(write=False)
         if out.nbytes > self.max_bytes:
             return out
