@@ -308,6 +308,35 @@ def test_each_frames_face_is_restored_once_in_a_render():
     assert len(restorer.crops) == 2 * len(frames), restorer.crops
 
 
+class CountingX1:
+    """A stand-in x1 face restorer (as GFPGAN or CodeFormer: aligned 512 crops in and out) that
+    records how often it runs."""
+
+    frames, scale, name = 1, 1, "x1"
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, crop, warped=(), conf=()):
+        self.calls += 1
+        return np.clip(crop + 0.5 * (crop - cv2.GaussianBlur(crop, (0, 0), 2.0)), 0, 1)
+
+
+def test_an_x1_restorer_restores_each_frames_face_once_in_a_render_and_twice_at_most():
+    """Fusing with four neighbours costs an aligned face restorer (GFPGAN, CodeFormer) no more
+    than two restorations per face and frame: frame n's crop follows the smoothed track, and
+    its neighbours' crops are aligned from their own detections, so each is restored once and
+    reused from the cache."""
+    frames = two_faces(10, 320, 180)[4:]  # both faces inside the frame throughout
+    src = vs_plugin.detect_faces(from_arrays(frames))
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    restorer = CountingX1()
+    out = vs_plugin.face_layer(src, up, model=restorer, radius=2)
+    for n in range(len(frames)):
+        out.get_frame(n)
+    assert restorer.calls <= 2 * 2 * len(frames), restorer.calls  # 4.3 per face and frame before
+
+
 def test_fusing_on_the_masks_rectangle_gives_the_whole_crops_pixels(clip, monkeypatch):
     """The face layer fuses and pastes only the face mask's bounding rectangle (plus the paste's
     interpolation reach): the same composite as working on the whole crop, but for float

@@ -273,7 +273,10 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 if not any(abs(j - k) <= 1 for j in track.points):
                     continue
                 lm_k = smooth(track, k, sigma_t)
-                m_k = _crop_transform(lm_k, S, scale)
+                own_k = _own_landmarks(track, k, lm_k)
+                # a x1 restorer restores crop_k itself: aligned from frame k's own detection, it is
+                # the same crop whichever frame is rendered (and so restored once, then cached)
+                m_k = _crop_transform(own_k if scale == 1 else lm_k, S, scale)
                 crop_k = cv2.warpAffine(lr[k], m_k, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
                 f, c, _, _ = flowlib.flow_pair(crop, crop_k)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
@@ -285,7 +288,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                     g = wk * np.exp(-(np.abs(d_c).mean(-1) / COARSE_TOLERANCE) ** 2)
                     coarse_num += g[..., None] * d_c
                     coarse_den += g[..., None]
-                d_k = _own_detail(restorer, lr[k], crop_k, _own_landmarks(track, k, lm_k), m_k, sig, p)
+                d_k = _own_detail(restorer, lr[k], crop_k, own_k, m_k, sig, p)
                 f_r = flowlib.upscale_flow(f, R / S, (R, R), sub)
                 wr = flowlib.upscale_map(wk, (R, R), sub)
                 pulled, valid = _pull_detail(*d_k, f_r, origin, (f.min((0, 1)) * (R / S), f.max((0, 1)) * (R / S)))
