@@ -2,7 +2,7 @@
 
 The face layer needs the restored detail of frame k's face when it renders frame k and again
 when it renders each of up to ``2 * radius`` neighbours; a super-resolution restorer gets the
-same crop each time (frame k's own box, see ``layer._detail_on_box``). Keys are a digest of the
+same crop each time (frame k's own box, see ``layer._own_detail``). Keys are a digest of the
 crop's bytes, shape and the detail band's sigma, so a hit returns exactly what the restorer
 would have given (restorers are deterministic): the cache only saves time and cannot change a
 pixel, whatever order frames are asked for in.
