@@ -317,3 +317,12 @@ def test_every_backend_keeps_the_contract_and_a_users_own_is_held_to_it():
     assert np.asarray(f[0]).max() == pytest.approx(1.0)  # clamped
     with pytest.raises(vs.Error, match=r"backend WrongSize returned \(32, 32, 3\) for a 32x32 frame at x2"):
         vs_plugin.upscale(src, 64, 64, model=WrongSize(), radius=0).get_frame(0)
+
+
+def test_importing_the_plugin_does_not_import_spandrel():
+    """spandrel (and the torchvision it brings) loads only with a third-party model file: it was
+    half of the plugin's import time, paid by every vspipe run and CLI call."""
+    import subprocess
+    import sys
+    code = "import sys, vs_plugin; vs_plugin.models.backends.builtin_backend; sys.exit('spandrel' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

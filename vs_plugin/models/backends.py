@@ -19,19 +19,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from spandrel import ModelTiling, SizeRequirements
 
 from ..core.tiling import run_tiled
 from ..core.vsr_net import FlowVSR
 from . import registry
 from .ensemble import self_ensemble
+
+if TYPE_CHECKING:  # spandrel is imported when a third-party file is loaded: 2 s off every start
+    from spandrel import ModelTiling, SizeRequirements
 
 log = logging.getLogger("steadyscale.models")
 
@@ -139,13 +142,28 @@ class CallableSR:
         return _into(np.clip(result, 0, 1), out)
 
 
+@dataclass(frozen=True)
+class MultipleOf:
+    """The size rule of this project's own networks: width and height a multiple of
+    ``multiple_of`` (the same interface as spandrel's SizeRequirements, which third-party files
+    bring, without importing spandrel for the built-in models)."""
+
+    multiple_of: int = 1
+
+    def get_padding(self, width: int, height: int) -> tuple[int, int]:
+        return -width % self.multiple_of, -height % self.multiple_of
+
+    def check(self, width: int, height: int) -> bool:
+        return self.get_padding(width, height) == (0, 0)
+
+
 class TorchSR:
     """A torch SR module on a device, in a precision, tiled on a fixed grid when asked."""
 
     def __init__(self, module: torch.nn.Module, scale: int, name: str, *, multi_frame: bool,
                  frames: int = 1, device: str = "auto", precision: str = "auto",
-                 fp16: bool = True, bf16: bool = True, size: SizeRequirements | None = None,
-                 tiling: ModelTiling = ModelTiling.SUPPORTED,
+                 fp16: bool = True, bf16: bool = True, size: SizeRequirements | MultipleOf | None = None,
+                 tiling: ModelTiling | None = None,
                  tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16,
                  channels_last: bool = False, ensemble: bool = False):
         self.device = resolve_device(device)
@@ -158,11 +176,12 @@ class TorchSR:
             self.module = self.module.to(memory_format=torch.channels_last)
         self.scale, self.name, self.multi_frame = scale, name, multi_frame
         self.frames = frames if multi_frame else 1
-        self.size = size or SizeRequirements()
-        if tile is not None and tiling == ModelTiling.INTERNAL:
+        self.size = size or MultipleOf(1)
+        policy = getattr(tiling, "name", "SUPPORTED")  # spandrel's ModelTiling; None: supported
+        if tile is not None and policy == "INTERNAL":
             log.info("steadyscale: %s tiles internally; tile=%s is not applied", name, tile)
             tile = None
-        elif tile is not None and tiling == ModelTiling.DISCOURAGED:
+        elif tile is not None and policy == "DISCOURAGED":
             log.warning("steadyscale: %s is tiled as asked (tile=%s), but its authors discourage tiling "
                         "(seams or lost context possible)", name, tile)
         self.tiling, self.tile, self.overlap, self.halo = tiling, tile, overlap, halo
@@ -274,7 +293,7 @@ def builtin_backend(desc, device="auto", precision="auto", tile=None, ensemble: 
     net = registry.load_builtin(desc)
     return TorchSR(net, desc.scale, desc.name, multi_frame=desc.frames > 1, frames=desc.frames,
                    device=device, precision=precision, fp16=desc.supports_fp16,
-                   bf16=desc.supports_bf16, size=SizeRequirements(multiple_of=desc.size_multiple), tile=tile, halo=16,
+                   bf16=desc.supports_bf16, size=MultipleOf(desc.size_multiple), tile=tile, halo=16,
                    channels_last=True, ensemble=ensemble)
 
 
@@ -334,7 +353,7 @@ def spandrel_backend(path: str | Path, device="auto", precision="auto", tile=Non
     if net is not None:
         return TorchSR(net, net.scale, f"FlowVSR x{net.scale} ({Path(path).name})", multi_frame=net.frames > 1,
                        frames=net.frames, device=device, precision=precision, tile=tile, halo=16,
-                       size=SizeRequirements(multiple_of=net.unshuffle),
+                       size=MultipleOf(net.unshuffle),
                        channels_last=True, ensemble=ensemble)
     desc = load_model_file(path)
     if desc.input_channels != 3 or desc.output_channels != 3:
