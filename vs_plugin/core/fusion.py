@@ -25,6 +25,12 @@ def lowpass(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT101)
 
 
+def lowpass_reach(sigma: float) -> int:
+    """How far (pixels) :func:`lowpass` reads around a pixel: OpenCV's Gaussian kernel for
+    float images spans 4 sigma on each side. Beyond it, a crop's borders do not matter."""
+    return int(np.ceil(4 * sigma))
+
+
 def neighbour_weight(stability: float) -> float:
     """Weight of a fully trusted neighbour relative to frame n (which has weight 1).
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from .. import flow as flowlib
-from ..fusion import agreement, lowpass, neighbour_weight
+from ..fusion import agreement, lowpass, lowpass_reach, neighbour_weight
 from .align import (
     MASK_BLUR_REACH_512,
     MASK_CENTRE_512,
@@ -103,8 +103,7 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float,
     face, and with ``scale`` equal to the frame's scale its output lands on the upscaled frame's
     own pixel grid. Neither the restorer's input nor its output is then resampled, and each
     resampling (rotation, sub-pixel shift) costs fine detail; the temporal fusion still aligns
-    the neighbours by flow. A neighbour's box is placed from its own landmarks, so the crop of
-    frame k is mostly the same whichever frame it is fused into (and its restoration cached)."""
+    the neighbours by flow. What is restored is each frame's own box (:func:`_own_detail`)."""
     R = S * scale
     m_lr = _crop_transform(lm, S, scale)
     m_al_up = to_aligned(scale_points(lm, sx, sy), R)
@@ -177,7 +176,7 @@ def _own_detail(restorer, frame: np.ndarray, crop: np.ndarray, lm_own: np.ndarra
     m_own, size = _mask_box(lm_own, p.crop_multiple + 3, p.crop_multiple)
     own = cv2.warpAffine(frame, m_own, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
     ox, oy = (scale * np.rint(m_own[:, 2] - m_box[:, 2])).astype(int)
-    return restored_detail(restorer, np.clip(own, 0, 1), sigma), (int(ox), int(oy)), int(np.ceil(4 * sigma))
+    return restored_detail(restorer, np.clip(own, 0, 1), sigma), (int(ox), int(oy)), lowpass_reach(sigma)
 
 
 def _detail_at(d: np.ndarray, offset: tuple[int, int], inset: int, sub: tuple[slice, slice],
@@ -221,7 +220,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         centre: index of frame n.
         restorer: callable crop -> restored crop, with attribute ``scale``.
     Returns:
-        dict with ``composite``, ``layer`` (RGB), ``alpha`` ``(H, W)`` (both zero unless
+        dict with ``composite``, ``layer`` (RGB) and ``alpha`` ``(H, W)`` (both None unless
         ``want_layer``), ``tracks`` (debug info) and, with ``want_debug``, ``debug``.
     """
     H, W = up.shape[:2]
@@ -230,8 +229,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
     scale = int(restorer.scale)
     sigma_t = 0.5 + 2.5 * p.stability
     out = up.copy()
-    layer = np.zeros_like(up)
-    alpha_all = np.zeros((H, W), np.float32)
+    layer = np.zeros_like(up) if want_layer else None  # two full frames, only for layer/mask output
+    alpha_all = np.zeros((H, W), np.float32) if want_layer else None
     info = []
     for tid, track in enumerate(build_tracks(dets, centre)):
         lm = smooth(track, centre, sigma_t)
@@ -254,7 +253,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         sig = BAND_SIGMA_LR * max(scale, 2)
         # the coarse band of the upscale on `sub`, from `sub` and the blur's reach around it
-        reach = int(np.ceil(4 * sig))
+        reach = lowpass_reach(sig)
         e0, e1 = max(0, r0 - reach), min(R, r1 + reach)
         f0, f1 = max(0, c0 - reach), min(R, c1 + reach)
         coarse = lowpass(up_al[e0:e1, f0:f1], sig)[r0 - e0:r1 - e0, c0 - f0:c1 - f0]
