@@ -364,3 +364,42 @@ def test_a_misplaced_detection_falls_back_to_the_upscale_not_to_blur(clip, monke
     for n in range(3):
         diff = np.abs(frame_to_array(out.get_frame(n)) - frame_to_array(up.get_frame(n))).max()
         assert diff < 1e-5, diff
+
+
+def test_whole_pixel_translations_are_copied_not_resampled():
+    """The layer copies pixels where a warp is a translation by whole pixels inside the image
+    (the built-in restorer's output on an exactly x4 frame): the same values as OpenCV's warp,
+    which it still uses for every other map and near the border."""
+    from vs_plugin.core.face.layer import _warp
+    img = np.random.default_rng(3).random((40, 50, 3), dtype=np.float32)
+    for m, size, flags, border in (
+            ([[1, 0, -7], [0, 1, -5]], (20, 16), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101),  # copied
+            ([[1, 0, 7], [0, 1, 5]], (20, 16), cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE),
+            ([[1, 0, 3], [0, 1, 2]], (20, 16), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101),  # reaches past the border
+            ([[1, 0, -7.5], [0, 1, -5]], (20, 16), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT),  # half a pixel
+            ([[2, 0, -7], [0, 2, -5]], (20, 16), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)):  # a scale
+        m = np.array(m, np.float64)
+        expected = cv2.warpAffine(img, m, size, flags=flags, borderMode=border)
+        assert np.array_equal(_warp(img, m, size, flags, border), expected), m
+
+
+def test_the_face_mask_is_warped_only_where_it_is_not_zero():
+    """The paste mask is warped on the rectangle its template ellipse (with the feather's blur)
+    lands on, for any face size and roll: the same mask as warping the whole crop, but for the
+    warp's 1/32-pixel position rounding, and nothing of it left out."""
+    from vs_plugin.core.face import layer as layer_mod
+    from vs_plugin.core.face.align import face_mask, scale_points, to_aligned
+    rng = np.random.default_rng(0)
+    five = np.array([[30.3, 40.2], [55.1, 40.7], [42.6, 52.0], [33.0, 62.0], [52.0, 62.5]])
+    for _ in range(40):
+        a, s = rng.uniform(-0.6, 0.6), rng.uniform(0.5, 2.5)
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        lm = (five - 45) @ rot.T * s + 100 + rng.uniform(-3, 3, 2)
+        S = layer_mod._crop_size(float(np.linalg.norm(lm[0] - lm[1])), 4, 8)
+        _, m_up, mask = layer_mod._geometry(lm, S, 4, 4.0, 4.0)
+        to_al = to_aligned(scale_points(lm, 4.0, 4.0), 4 * S) @ np.vstack([cv2.invertAffineTransform(m_up), [0, 0, 1]])
+        whole = cv2.warpAffine(face_mask(4 * S), to_al, (4 * S, 4 * S), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        assert mask.dtype == np.float32 and mask.shape == whole.shape
+        assert np.abs(mask - whole).max() < 0.01
+        assert whole[mask == 0].max(initial=0) < 1e-6  # only the blur's far tails, if anything

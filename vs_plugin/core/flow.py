@@ -107,6 +107,17 @@ def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return g[..., 0], g[..., 1]
 
 
+def absolute_map(flow: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """The positions ``x + origin + flow(x)`` that :func:`backward_warp` samples, ``(H, W, 2)``
+    float32 (a fresh array; the same floats as adding the three in that order)."""
+    h, w = flow.shape[:2]
+    grid = _grid2(h, w)
+    if origin == (0, 0):
+        return cv2.add(grid, flow)
+    m = cv2.add(grid, (float(origin[0]), float(origin[1]), 0.0, 0.0))  # whole numbers: exact
+    return cv2.add(m, flow, dst=m)
+
+
 def backward_warp(img: np.ndarray, flow: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Pull ``img`` onto the grid of the flow's source frame: ``out(x) = img(x + flow(x))``.
 
@@ -114,23 +125,31 @@ def backward_warp(img: np.ndarray, flow: np.ndarray, origin: tuple[int, int] = (
     :func:`inside_mask`). ``origin`` ``(x, y)``: the flow covers only the part of that grid
     starting there (the same pixels as warping with the whole flow and cropping).
     """
-    h, w = flow.shape[:2]
-    grid = _grid2(h, w) if origin == (0, 0) else _grid2(h, w) + np.array(origin, np.float32)
-    return cv2.remap(img, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return remap_at(img, absolute_map(flow, origin))
 
 
-def _inside(target: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+def remap_at(img: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``img`` sampled bilinearly at ``positions`` (:func:`absolute_map`), edges replicated."""
+    return cv2.remap(img, positions, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _inside(target: np.ndarray, size: tuple[int, int] | None = None, inset: int = 0) -> np.ndarray:
     """255 where the absolute position ``target`` ``(H, W, 2)`` lies inside the image (of
-    ``size`` ``(w, h)``, by default the target's own), else 0."""
+    ``size`` ``(w, h)``, by default the target's own) less ``inset`` pixels on each side, else 0."""
     w, h = size or target.shape[1::-1]
-    return cv2.inRange(target, (-0.5, -0.5), (w - 0.5, h - 0.5))
+    return cv2.inRange(target, (inset - 0.5, inset - 0.5), (w - inset - 0.5, h - inset - 0.5))
 
 
 def inside_mask(flow: np.ndarray, origin: tuple[int, int] = (0, 0), size: tuple[int, int] | None = None) -> np.ndarray:
     """1 where ``x + flow(x)`` lands inside the image, else 0; ``(H, W)`` float32. ``origin``
     and ``size`` as for :func:`backward_warp` from an image of ``size`` ``(w, h)``."""
-    grid = _grid2(*flow.shape[:2]) + np.array(origin, np.float32)
-    return _inside(grid + flow, size).astype(np.float32) / np.float32(255.0)
+    return positions_inside(absolute_map(flow, origin), size or flow.shape[1::-1])
+
+
+def positions_inside(positions: np.ndarray, size: tuple[int, int], inset: int = 0) -> np.ndarray:
+    """1 where ``positions`` (:func:`absolute_map`) lie inside an image of ``size`` ``(w, h)``
+    less ``inset`` pixels on each side, else 0; ``(H, W)`` float32."""
+    return _inside(positions, size, inset).astype(np.float32) / np.float32(255.0)
 
 
 _PAIR_SUM = np.ones((1, 2), np.float32)

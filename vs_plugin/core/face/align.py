@@ -64,6 +64,6 @@ def face_mask(size: int, feather: float = 0.08) -> np.ndarray:
     d = np.sqrt(((xx - c[0]) / r[0]) ** 2 + ((yy - c[1]) / r[1]) ** 2)
     m = np.clip((1.0 - d) / feather, 0, 1)
     m = m * m * (3 - 2 * m)  # smoothstep
-    m = cv2.GaussianBlur(m, (0, 0), size / 128)
+    m = cv2.GaussianBlur(m, (0, 0), size / 128).astype(np.float32)  # the float64 feather's precision, stored as float32
     m.setflags(write=False)
     return m

@@ -66,6 +66,19 @@ COARSE_TOLERANCE = 0.02
 MASK_MARGIN = 3
 
 
+def _warp(img: np.ndarray, m: np.ndarray, size: tuple[int, int], flags: int, border: int) -> np.ndarray:
+    """``cv2.warpAffine(img, m, size, flags, border)``, as a copy of pixels where ``m`` is a
+    translation by whole pixels within ``img`` (the same values: a super-resolution restorer's
+    output grid is the upscaled frame's own whenever the output is exactly its scale)."""
+    inv = m if flags & cv2.WARP_INVERSE_MAP else cv2.invertAffineTransform(m)  # output -> input
+    t = inv[:, 2]
+    if np.array_equal(inv[:, :2], np.eye(2)) and np.array_equal(t, np.rint(t)):
+        (x0, y0), (w, h) = t.astype(int), size
+        if x0 >= 0 and y0 >= 0 and x0 + w <= img.shape[1] and y0 + h <= img.shape[0]:
+            return img[y0:y0 + h, x0:x0 + w].copy()
+    return cv2.warpAffine(img, m, size, flags=flags, borderMode=border)
+
+
 def _smoothstep(x: float) -> float:
     x = min(1.0, max(0.0, x))
     return x * x * (3 - 2 * x)
@@ -114,8 +127,21 @@ def _geometry(lm: np.ndarray, S: int, scale: int, sx: float,
     kx, ky = scale / sx, scale / sy
     m_up = np.array([[kx, 0.0, 0.5 * kx - scale * x0 - 0.5], [0.0, ky, 0.5 * ky - scale * y0 - 0.5]])
     to_al = m_al_up @ np.vstack([cv2.invertAffineTransform(m_up), [0.0, 0.0, 1.0]])  # box -> template
-    mask = cv2.warpAffine(face_mask(R), to_al, (R, R), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # the template mask is zero outside its ellipse's box widened by the feather's blur reach:
+    # warp only the part of the output that box lands on (and a pixel for the bilinear)
+    (cx, cy), (rx, ry) = (np.array(v) * R / 512 for v in (MASK_CENTRE_512, MASK_RADII_512))
+    rx, ry = rx + MASK_BLUR_REACH_512 * R / 512 + 1, ry + MASK_BLUR_REACH_512 * R / 512 + 1
+    corners = np.array([[cx - rx, cy - ry, 1], [cx + rx, cy - ry, 1], [cx - rx, cy + ry, 1], [cx + rx, cy + ry, 1]])
+    on_out = corners @ cv2.invertAffineTransform(to_al).T
+    x0, y0 = np.maximum(0, np.floor(on_out.min(0)).astype(int) - 1)
+    x1, y1 = np.minimum(R, np.ceil(on_out.max(0)).astype(int) + 2)
+    mask = np.zeros((R, R), np.float32)
+    if x1 > x0 and y1 > y0:
+        at = to_al.copy()
+        at[:, 2] += to_al[:, :2] @ np.array([x0, y0], np.float64)
+        mask[y0:y1, x0:x1] = cv2.warpAffine(face_mask(R), at, (int(x1 - x0), int(y1 - y0)),
+                                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return m_lr, m_up, mask
 
 
@@ -202,11 +228,11 @@ def _pull_detail(d: np.ndarray, offset: tuple[int, int], inset: int, flow: np.nd
     at = (origin[0] + offset[0], origin[1] + offset[1])  # the rectangle's origin on d
     h, w = flow.shape[:2]
     lo, hi = flow_range[0] + at, flow_range[1] + at + (w - 1, h - 1)
+    positions = flowlib.absolute_map(flow, at)
     valid = None
     if lo.min() < inset - 0.5 or hi[0] > d.shape[1] - inset - 0.5 or hi[1] > d.shape[0] - inset - 0.5:
-        valid = flowlib.inside_mask(flow, (at[0] - inset, at[1] - inset),
-                                    (d.shape[1] - 2 * inset, d.shape[0] - 2 * inset))
-    return flowlib.backward_warp(d, flow, at), valid
+        valid = flowlib.positions_inside(positions, d.shape[1::-1][:2], inset)
+    return flowlib.remap_at(d, positions), valid
 
 
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
@@ -250,16 +276,21 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         c0, c1 = max(0, cols[0] - MASK_MARGIN), min(R, cols[-1] + 1 + MASK_MARGIN)
         sub, origin = (slice(r0, r1), slice(c0, c1)), (int(c0), int(r0))
         crop = cv2.warpAffine(lr[centre], m_lr, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
-        up_al = cv2.warpAffine(up, m_up, (R, R), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
         sig = BAND_SIGMA_LR * max(scale, 2)
-        # the coarse band of the upscale on `sub`, from `sub` and the blur's reach around it
-        reach = lowpass_reach(sig)
-        e0, e1 = max(0, r0 - reach), min(R, r1 + reach)
-        f0, f1 = max(0, c0 - reach), min(R, c1 + reach)
-        coarse = lowpass(up_al[e0:e1, f0:f1], sig)[r0 - e0:r1 - e0, c0 - f0:c1 - f0]
+        # the upscale only where it is read: `sub` and around it the coarse band's blur reach and
+        # the paste's (two frame pixels and the bicubic's two, in crop pixels)
+        k = float(np.abs(m_up[:, :2]).sum(1).max())  # crop pixels per frame pixel, at most
+        pad = max(lowpass_reach(sig), int(np.ceil(2 * k)) + 3)
+        e0, e1 = max(0, r0 - pad), min(R, r1 + pad)
+        f0, f1 = max(0, c0 - pad), min(R, c1 + pad)
+        m_rect = m_up - np.array([[0.0, 0.0, f0], [0.0, 0.0, e0]])  # upscaled frame -> that rectangle
+        up_r = _warp(up, m_rect, (f1 - f0, e1 - e0), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101)
+        inner = (slice(r0 - e0, r1 - e0), slice(c0 - f0, c1 - f0))  # `sub` on it
+        coarse = lowpass(up_r, sig)[inner]
         # frame n's restored detail; the upscale's own where a misplaced detection left it short
-        num = _detail_at(*_own_detail(restorer, lr[centre], crop, _own_landmarks(track, centre, lm), m_lr, sig, p),
-                         sub, up_al[sub] - coarse)
+        own_n = _own_landmarks(track, centre, lm)
+        num = _detail_at(*_own_detail(restorer, lr[centre], crop, own_n, m_lr, sig, p),
+                         sub, up_r[inner] - coarse)
         den = np.ones((r1 - r0, c1 - c0, 1), np.float32)
         w_n = neighbour_weight(p.stability)
         coarse_num = np.zeros_like(crop)
@@ -293,13 +324,13 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 pulled, valid = _pull_detail(*d_k, f_r, origin, (f.min((0, 1)) * (R / S), f.max((0, 1)) * (R / S)))
                 if valid is not None:
                     wr = wr * valid
-                num += wr[..., None] * pulled
+                num += np.multiply(pulled, wr[..., None], out=pulled)
                 den += wr[..., None]
         if COARSE_TOLERANCE > 0 and w_n > 0:
             coarse += flowlib.resize_region(coarse_num / coarse_den, (R, R), sub)
-        face = up_al  # outside the mask's rectangle only for the paste's interpolation, never blended
-        face[sub] = np.clip(coarse + num / den, 0, 1)
-        a = mask * (p.strength * fade)
+        face = up_r  # outside `sub` only for the paste's interpolation, never blended
+        face[inner] = np.clip(coarse + num / den, 0, 1)
+        a = mask[e0:e1, f0:f1] * np.float32(p.strength * fade)
         inv = cv2.invertAffineTransform(m_up)
         # paste only inside the mask's bounding rectangle, in the upscaled frame
         corners = np.array([[c0, r0, 1], [c1, r0, 1], [c0, r1, 1], [c1, r1, 1]], np.float64) @ inv.T
@@ -308,23 +339,22 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
         if x1 <= x0 or y1 <= y0:
             continue
-        m_box = m_up.copy()  # box pixel -> aligned crop pixel
+        m_box = m_rect.copy()  # box pixel -> pixel of the rectangle around `sub`
         m_box[:, 2] += m_up[:, :2] @ np.array([x0, y0], np.float64)
         bw, bh = x1 - x0, y1 - y0
-        face_b = cv2.warpAffine(face, m_box, (bw, bh), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REPLICATE)
-        a_b = cv2.warpAffine(a.astype(np.float32), m_box, (bw, bh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
-        region = out[y0:y1, x0:x1]
-        out[y0:y1, x0:x1] = region * (1 - a_b) + np.clip(face_b, 0, 1) * a_b
-        if not want_layer:
-            continue
-        lay = layer[y0:y1, x0:x1]
-        al = alpha_all[y0:y1, x0:x1][..., None]
-        new_alpha = al + a_b * (1 - al)
-        layer[y0:y1, x0:x1] = np.where(new_alpha > 0, (lay * al * (1 - a_b) + np.clip(face_b, 0, 1) * a_b)
-                                       / np.maximum(new_alpha, 1e-6), 0)
-        alpha_all[y0:y1, x0:x1] = new_alpha[..., 0]
+        face_b = np.clip(_warp(face, m_box, (bw, bh), cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                               cv2.BORDER_REPLICATE), 0, 1)
+        a_b = _warp(a, m_box, (bw, bh), cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                    cv2.BORDER_CONSTANT)[..., None]
+        if want_layer:
+            lay = layer[y0:y1, x0:x1]
+            al = alpha_all[y0:y1, x0:x1][..., None]
+            new_alpha = al + a_b * (1 - al)
+            layer[y0:y1, x0:x1] = np.where(new_alpha > 0, (lay * al * (1 - a_b) + face_b * a_b)
+                                           / np.maximum(new_alpha, 1e-6), 0)
+            alpha_all[y0:y1, x0:x1] = new_alpha[..., 0]
+        region = out[y0:y1, x0:x1]  # region + (face - region) alpha, in place
+        region += np.multiply(np.subtract(face_b, region, out=face_b), a_b, out=face_b)
     res = {"composite": out, "layer": layer, "alpha": alpha_all, "tracks": info}
     if want_debug:
         res["debug"] = draw_debug(up, dets[centre] or [], info, sx, sy)
