@@ -45,17 +45,6 @@ def validate(net, val) -> dict:
     return {"val_psnr_y": float(np.mean(ps)), "val_sharpness": float(np.mean(sh))}
 
 
-def fetch(get, i: int):
-    """Sample ``i``, tried twice: the x264/x265 round trip of the degradations has failed once in
-    a long run (an encoder error from PyAV) where the same sample then encoded fine, and a
-    sample is a pure function of its index, so the retry changes no data."""
-    try:
-        return get(i)
-    except Exception as e:  # noqa: BLE001 - any encoder error; a second failure propagates
-        print(f"train_face: sample {i} failed ({type(e).__name__}: {e}); retrying", file=sys.stderr, flush=True)
-        return get(i)
-
-
 def consistency(out: torch.Tensor, pairs: list) -> torch.Tensor:
     """Mean luma L1 between the restorations of each pair's second crop and its first, moved by
     the pair's shift (``out`` holds all first crops, then all second crops); 6-px margins."""
@@ -150,11 +139,11 @@ def main() -> None:
         for grp in opt_g.param_groups:
             grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         if args.consistency_weight:
-            pairs = [fetch(train.pair, it * (args.batch // 2) + j) for j in range(args.batch // 2)]
+            pairs = [train.pair(it * (args.batch // 2) + j) for j in range(args.batch // 2)]
             lr_img = torch.stack([p[0] for p in pairs] + [p[2] for p in pairs])
             hr = torch.stack([p[1] for p in pairs] + [p[3] for p in pairs])
         else:
-            batch = [fetch(train.__getitem__, it * args.batch + j) for j in range(args.batch)]
+            batch = [train[it * args.batch + j] for j in range(args.batch)]
             lr_img = torch.stack([b[0] for b in batch])
             hr = torch.stack([b[3] for b in batch])
         out = g(lr_img)

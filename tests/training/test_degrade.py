@@ -53,6 +53,31 @@ def test_codec_round_trip_rejects_odd_sizes_and_unknown_codecs():
         codec_roundtrip([np.zeros((32, 32, 3), np.float32)], "vp9")
 
 
+def test_an_encoder_error_is_retried_and_changes_nothing(monkeypatch, caplog):
+    """PyAV's libx265 fails now and then on a clip it then encodes fine; the round trip tries
+    again (the same bytes), and gives up with the encoder's own error after CODEC_ATTEMPTS."""
+    from vs_plugin.training import degrade
+    hr = _clip(2, 64)
+    clean = codec_roundtrip(hr, "libx265", crf=30, preset="fast")
+    real, calls, failing = degrade._encode_decode, [], degrade.CODEC_ATTEMPTS - 1
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) <= failing:
+            raise ValueError("[Errno 22] Invalid argument: '<none>' returned 22")
+        return real(*args)
+    monkeypatch.setattr(degrade, "_encode_decode", flaky)
+    with caplog.at_level("WARNING"):
+        again = codec_roundtrip(hr, "libx265", crf=30, preset="fast")
+    assert len(calls) == degrade.CODEC_ATTEMPTS and all(np.array_equal(x, y) for x, y in zip(clean, again))
+    assert "codec_roundtrip: libx265 failed on a 64x64 clip of 2 frames" in caplog.text
+    calls.clear()
+    monkeypatch.setattr(degrade, "CODEC_ATTEMPTS", 2)
+    with pytest.raises(ValueError, match="returned 22"):
+        codec_roundtrip(hr, "libx265", crf=30, preset="fast")
+    assert len(calls) == 2
+
+
 def test_one_clip_shares_its_degradation_but_not_its_noise():
     hr = [_clip(1)[0]] * 3  # a still scene: only the per-frame noise can differ
     d = RealDegradation(noise=0.02, codec="")
