@@ -161,6 +161,7 @@ def main() -> int:
                   f"source {res['source']}, output {res['output']})", ""]
         parts += simple_table(res, [("eye distance (source px)", "eye_distance_src_px"),
                                     ("render, frames in order", "seconds_per_face"),
+                                    ("CPU time, frames in order", "cpu_seconds_per_face"),
                                     ("random access (fresh node)", "seconds_per_face_random_access")]) + [""]
     vid4 = BENCH / "vid4_x4.json"
     if vid4.exists():
