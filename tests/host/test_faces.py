@@ -278,7 +278,7 @@ def test_restoration_cache_is_bounded_and_returns_what_the_restorer_returns():
     assert np.array_equal(again, first[3]) and len(calls) == 4 and cache.hits == 1
     assert not again.flags.writeable
     cache(crops[0])  # evicted (the oldest of four, over the bound): restored again
-    assert len(calls) == 5 and cache._bytes <= cache.max_bytes
+    assert len(calls) == 5 and cache.store.nbytes <= cache.store.max_bytes
     assert cache.scale == 2
 
 
@@ -306,6 +306,35 @@ def test_each_frames_face_is_restored_once_in_a_render():
     for n in range(len(frames)):
         out.get_frame(n)
     assert len(restorer.crops) == 2 * len(frames), restorer.crops
+
+
+def test_each_pair_of_frames_flow_is_computed_once_in_a_render(monkeypatch):
+    """Frame n's render aligns frame k's face to its own and frame k's render the reverse: the
+    flow between the two is computed on boxes placed from each frame's own detection, the same
+    in both renders, so a render computes each pair once (both directions come from it)."""
+    from vs_plugin.core import flow as flowlib
+    from vs_plugin.core.face import layer as layer_mod
+    computed, asked = [], []
+    real_pair, real_crop_flow = flowlib.flow_pair, layer_mod._crop_flow
+
+    def counting_pair(a, b, preset=flowlib.DEFAULT_PRESET, extra=None):
+        computed.append(frozenset((hash(a.tobytes()), hash(b.tobytes()))))
+        return real_pair(a, b, preset)
+
+    def counting_crop_flow(*args):
+        asked.append(1)
+        return real_crop_flow(*args)
+    monkeypatch.setattr(flowlib, "flow_pair", counting_pair)
+    monkeypatch.setattr(layer_mod, "_crop_flow", counting_crop_flow)
+    frames = two_faces(12, 320, 180)[4:]  # both faces inside the frame throughout
+    src = vs_plugin.detect_faces(from_arrays(frames))
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    out = vs_plugin.face_layer(src, up, model=NearestSR(), radius=3)
+    for n in range(len(frames)):
+        out.get_frame(n)
+    assert len(set(computed)) == len(computed)  # no pair twice, in either direction
+    pairs = sum(len(frames) - d for d in (1, 2, 3))  # frames 1, 2 and 3 apart: 7 + 6 + 5 a face
+    assert len(asked) >= 4 * pairs and len(computed) <= 0.55 * len(asked), (len(computed), len(asked))
 
 
 class CountingX1:

@@ -16,6 +16,7 @@ import threading
 import cv2
 import numpy as np
 
+from .lru import BoundedLRU, content_key
 from .luma import bt709
 
 #: DIS presets by name. "medium" is the default: on Vimeo-90K training clips at x4-reduced size
@@ -185,6 +186,34 @@ def flow_pair(a: np.ndarray, b: np.ndarray, preset: str = DEFAULT_PRESET):
     f_ab = dis_flow(a, b, preset)
     f_ba = dis_flow(b, a, preset)
     return f_ab, consistency(f_ab, f_ba), f_ba, consistency(f_ba, f_ab)
+
+
+class FlowPairCache:
+    """:func:`flow_pair` with a bounded (``max_bytes``), locked cache keyed by the two images'
+    content: the pair ``(b, a)`` is served from ``(a, b)`` with its halves swapped, which is
+    exactly what computing it gives. Results are read-only."""
+
+    def __init__(self, max_bytes: int = 96 << 20, preset: str = DEFAULT_PRESET):
+        self.preset = preset
+        self.store = BoundedLRU(max_bytes)
+        self.computed = 0  # pairs computed, not served from the cache
+
+    def __call__(self, a: np.ndarray, b: np.ndarray):
+        a, b = to_grey_u8(a), to_grey_u8(b)
+        ka, kb = content_key(a), content_key(b)
+        hit = self.store.get(ka + kb)
+        if hit is not None:
+            return hit
+        hit = self.store.get(kb + ka)
+        if hit is not None:
+            f_ba, c_ba, f_ab, c_ab = hit
+            return f_ab, c_ab, f_ba, c_ba
+        res = flow_pair(a, b, self.preset)
+        for r in res:
+            r.setflags(write=False)
+        self.computed += 1
+        self.store.put(ka + kb, res, sum(r.nbytes for r in res))
+        return res
 
 
 def resize_region(img: np.ndarray, out_hw: tuple[int, int],

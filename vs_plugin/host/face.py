@@ -11,6 +11,7 @@ import vapoursynth as vs
 from ..core.face.detect import make_detector
 from ..core.face.layer import FaceParams, render_faces
 from ..core.face.restore_cache import RestorationCache
+from ..core.flow import FlowPairCache
 from ..effects.face import DETECT_FACES, FACE_LAYER, FACE_PROPS, P_COUNT, faces_from_props, faces_to_props
 from ..models import backends, registry
 from . import props as colour_props
@@ -102,6 +103,7 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
         raise fail(func, f"up ({up.width}x{up.height}) is not src ({src.width}x{src.height}) scaled without "
                          "cropping or padding; upscale with fit='contain' or 'stretch' for the face layer")
     restorer = RestorationCache(_restorer(func, model, p["device"], p["fidelity"]))
+    flows = FlowPairCache()  # the flows between face crops: each pair of frames once per render
     marked = src if P_COUNT in src.get_frame(0).props else detect_faces(src, p["detector"])
     src_rgb = scene_changes(to_rgbs(marked, colour_props.resolve(marked, func)))
     up_spec = colour_props.resolve(up, func)
@@ -112,7 +114,7 @@ def face_layer(src: vs.VideoNode, up: vs.VideoNode, model="builtin", strength: f
     def render(win):
         dets = [faces_from_props(pr) if ok else None for pr, ok in zip(win.all_props["clip"], win.valid["clip"])]
         res = render_faces(win.frames["clip"], win.frames["up"][0], dets, r, restorer, fp,
-                           want_debug=mode == "debug", want_layer=mode in ("layer", "mask"))
+                           want_debug=mode == "debug", want_layer=mode in ("layer", "mask"), flows=flows)
         if mode == "composite":
             return res["composite"]
         if mode == "debug":

@@ -235,8 +235,42 @@ def _pull_detail(d: np.ndarray, offset: tuple[int, int], inset: int, flow: np.nd
     return flowlib.remap_at(d, positions), valid
 
 
+def _crop_flow(flow_pair, frames: tuple[np.ndarray, np.ndarray], crops: tuple[np.ndarray, np.ndarray],
+               m_crops: tuple[np.ndarray, np.ndarray], own: tuple[np.ndarray, np.ndarray], scale: int,
+               mult: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flow from frame n's crop to frame k's (``crops``, taken from ``frames`` with ``m_crops``)
+    and its confidence.
+
+    A x1 restorer's aligned crops are compared as they are. A super-resolution restorer's
+    crops are boxes of whole pixels placed from the smoothed track, which moves with the frame
+    being rendered; their flow comes from boxes placed from each frame's own detection
+    (``own``) and sized for the larger of the two faces, which are the same whichever frame is
+    rendered, so a render computes the pair once (frame n needs n -> k, frame k needs k -> n)
+    when ``flow_pair`` caches it. With the crop's pixel ``x`` at the window's ``x + d``:
+    ``f(x) = F(x + d_n) + d_n - d_k``."""
+    if scale == 1:
+        f, c, _, _ = flow_pair(*crops)
+        return f, c
+    S = crops[0].shape[0]
+    Sw = _crop_size(max(float(np.linalg.norm(o[0] - o[1])) for o in own), scale, mult)
+    wins, ds = [], []
+    for frame, m_crop, lm in zip(frames, m_crops, own):
+        m_own = _crop_transform(lm, Sw, scale)
+        wins.append(_warp(frame, m_own, (Sw, Sw), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101))
+        ds.append(m_own[:, 2] - m_crop[:, 2])
+    f, c, _, _ = flow_pair(*wins)
+    dn, dk = ds
+    m = np.array([[1.0, 0.0, dn[0]], [0.0, 1.0, dn[1]]])  # crop pixel -> window pixel
+    f = cv2.warpAffine(f, m, (S, S), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    c = cv2.warpAffine(c, m, (S, S), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    f += (dn - dk).astype(np.float32)
+    return f, c
+
+
 def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection] | None],
-                 centre: int, restorer, p: FaceParams, want_debug: bool = False, want_layer: bool = True) -> dict:
+                 centre: int, restorer, p: FaceParams, want_debug: bool = False, want_layer: bool = True,
+                 flows=None) -> dict:
     """Composite, face layer and alpha for the centre frame.
 
     Args:
@@ -245,6 +279,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         dets: detections per window position (None across a scene cut).
         centre: index of frame n.
         restorer: callable crop -> restored crop, with attribute ``scale``.
+        flows: :func:`flow.flow_pair` (the default) or its cache, :class:`flow.FlowPairCache`,
+            which a render then computes each pair of frames' flow once with (:func:`_crop_flow`).
     Returns:
         dict with ``composite``, ``layer`` (RGB) and ``alpha`` ``(H, W)`` (both None unless
         ``want_layer``), ``tracks`` (debug info) and, with ``want_debug``, ``debug``.
@@ -308,7 +344,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 # the same crop whichever frame is rendered (and so restored once, then cached)
                 m_k = _crop_transform(own_k if scale == 1 else lm_k, S, scale)
                 crop_k = cv2.warpAffine(lr[k], m_k, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
-                f, c, _, _ = flowlib.flow_pair(crop, crop_k)
+                f, c = _crop_flow(flows or flowlib.flow_pair, (lr[centre], lr[k]), (crop, crop_k), (m_lr, m_k),
+                                  (own_n, own_k), scale, p.crop_multiple)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
                 wk = c * agreement(crop, crop_k_on_n, 0.05, crop_blurred) * w_n
                 if not np.any(wk > 1e-3):

@@ -10,13 +10,10 @@ pixel, whatever order frames are asked for in.
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
-
 import numpy as np
 
 from ..fusion import lowpass
+from ..lru import BoundedLRU, content_key
 
 
 class RestorationCache:
@@ -24,10 +21,8 @@ class RestorationCache:
     ``max_bytes`` of outputs. Outputs are returned read-only."""
 
     def __init__(self, restorer, max_bytes: int = 256 << 20):
-        self.restorer, self.max_bytes = restorer, max_bytes
-        self._items: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self.restorer = restorer
+        self.store = BoundedLRU(max_bytes)
         self.hits = self.misses = 0
 
     def __getattr__(self, name: str):  # scale, name, frames, ... of the wrapped restorer
@@ -43,27 +38,15 @@ class RestorationCache:
         return self._get(crop, sigma)
 
     def _get(self, crop: np.ndarray, sigma: float | None) -> np.ndarray:
-        crop = np.ascontiguousarray(crop)
-        tag = f"{crop.shape}{crop.dtype}{sigma}".encode()
-        key = hashlib.blake2b(crop.tobytes() + tag, digest_size=20).digest()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return hit
-            self.misses += 1
+        key = content_key(crop, tag=f"{sigma}")
+        hit = self.store.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        self.misses += 1
         out = np.asarray(self.restorer(crop), np.float32)
         if sigma is not None:
             out = out - lowpass(out, sigma)
         out.setflags(write=False)
-        if out.nbytes > self.max_bytes:
-            return out
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = out
-                self._bytes += out.nbytes
-                while self._bytes > self.max_bytes:
-                    _, old = self._items.popitem(last=False)
-                    self._bytes -= old.nbytes
+        self.store.put(key, out, out.nbytes)
         return out
