@@ -396,20 +396,22 @@ def test_a_misplaced_detection_falls_back_to_the_upscale_not_to_blur(clip, monke
 
 
 def test_whole_pixel_translations_are_copied_not_resampled():
-    """The layer copies pixels where a warp is a translation by whole pixels inside the image
-    (the built-in restorer's output on an exactly x4 frame): the same values as OpenCV's warp,
-    which it still uses for every other map and near the border."""
+    """The layer copies pixels (and fills the border) where a warp is a translation by whole
+    pixels (the built-in restorer's boxes, and its output on an exactly x4 frame): the same
+    values as OpenCV's warp, inside the image, across its border and far outside it."""
     from vs_plugin.core.face.layer import _warp
-    img = np.random.default_rng(3).random((40, 50, 3), dtype=np.float32)
-    for m, size, flags, border in (
-            ([[1, 0, -7], [0, 1, -5]], (20, 16), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101),  # copied
-            ([[1, 0, 7], [0, 1, 5]], (20, 16), cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE),
-            ([[1, 0, 3], [0, 1, 2]], (20, 16), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101),  # reaches past the border
-            ([[1, 0, -7.5], [0, 1, -5]], (20, 16), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT),  # half a pixel
-            ([[2, 0, -7], [0, 2, -5]], (20, 16), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)):  # a scale
+    rng = np.random.default_rng(3)
+    borders = (cv2.BORDER_REFLECT101, cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT)
+    flags = (cv2.INTER_CUBIC, cv2.INTER_LINEAR, cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP)
+    for img in (rng.random((40, 50, 3), dtype=np.float32), rng.random((30, 20), dtype=np.float32)):
+        for _ in range(150):
+            m = np.array([[1, 0, rng.integers(-60, 60)], [0, 1, rng.integers(-60, 60)]], np.float64)
+            size, f, b = tuple(int(v) for v in rng.integers(1, 70, 2)), flags[rng.integers(3)], borders[rng.integers(3)]
+            assert np.array_equal(_warp(img, m, size, f, b), cv2.warpAffine(img, m, size, flags=f, borderMode=b)), m
+    for m in ([[1, 0, -7.5], [0, 1, -5]], [[2, 0, -7], [0, 2, -5]]):  # half a pixel, a scale: OpenCV's warp
         m = np.array(m, np.float64)
-        expected = cv2.warpAffine(img, m, size, flags=flags, borderMode=border)
-        assert np.array_equal(_warp(img, m, size, flags, border), expected), m
+        expected = cv2.warpAffine(img, m, (20, 16), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        assert np.array_equal(_warp(img, m, (20, 16), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT), expected)
 
 
 def test_the_face_mask_is_warped_only_where_it_is_not_zero():

@@ -67,15 +67,22 @@ MASK_MARGIN = 3
 
 
 def _warp(img: np.ndarray, m: np.ndarray, size: tuple[int, int], flags: int, border: int) -> np.ndarray:
-    """``cv2.warpAffine(img, m, size, flags, border)``, as a copy of pixels where ``m`` is a
-    translation by whole pixels within ``img`` (the same values: a super-resolution restorer's
-    output grid is the upscaled frame's own whenever the output is exactly its scale)."""
+    """``cv2.warpAffine(img, m, size, flags, border)``, as a copy of pixels (with the border
+    filled by ``cv2.copyMakeBorder``) where ``m`` is a translation by whole pixels: the same
+    values. A super-resolution restorer's boxes are such translations of the frame, and its
+    output grid is the upscaled frame's own whenever the output is exactly its scale."""
     inv = m if flags & cv2.WARP_INVERSE_MAP else cv2.invertAffineTransform(m)  # output -> input
     t = inv[:, 2]
     if np.array_equal(inv[:, :2], np.eye(2)) and np.array_equal(t, np.rint(t)):
-        (x0, y0), (w, h) = t.astype(int), size
-        if x0 >= 0 and y0 >= 0 and x0 + w <= img.shape[1] and y0 + h <= img.shape[0]:
-            return img[y0:y0 + h, x0:x0 + w].copy()
+        (x0, y0), (w, h), (H, W) = t.astype(int), size, img.shape[:2]
+        ys, xs = slice(max(0, y0), min(H, y0 + h)), slice(max(0, x0), min(W, x0 + w))
+        top, bottom, left, right = ys.start - y0, y0 + h - ys.stop, xs.start - x0, x0 + w - xs.stop
+        inner_h, inner_w = ys.stop - ys.start, xs.stop - xs.start
+        if not (top or bottom or left or right):
+            return img[ys, xs].copy()
+        # a reflected border needs that many pixels inside the part of the image that is copied
+        if inner_h > max(top, bottom) and inner_w > max(left, right):
+            return cv2.copyMakeBorder(img[ys, xs], top, bottom, left, right, border, value=0)
     return cv2.warpAffine(img, m, size, flags=flags, borderMode=border)
 
 
