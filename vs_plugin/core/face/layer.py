@@ -207,7 +207,7 @@ def _own_detail(restorer, frame: np.ndarray, crop: np.ndarray, lm_own: np.ndarra
     # x4) plus 3 for the paste's reach (MASK_MARGIN) and the jitter of a detection against the
     # smoothed track, so that the fusion rarely samples outside the valid part
     m_own, size = _mask_box(lm_own, p.crop_multiple + 3, p.crop_multiple)
-    own = cv2.warpAffine(frame, m_own, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+    own = _warp(frame, m_own, size, cv2.INTER_CUBIC, cv2.BORDER_REFLECT101)
     ox, oy = (scale * np.rint(m_own[:, 2] - m_box[:, 2])).astype(int)
     return restored_detail(restorer, np.clip(own, 0, 1), sigma), (int(ox), int(oy)), lowpass_reach(sigma)
 
@@ -318,7 +318,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         r0, r1 = max(0, rows[0] - MASK_MARGIN), min(R, rows[-1] + 1 + MASK_MARGIN)
         c0, c1 = max(0, cols[0] - MASK_MARGIN), min(R, cols[-1] + 1 + MASK_MARGIN)
         sub, origin = (slice(r0, r1), slice(c0, c1)), (int(c0), int(r0))
-        crop = cv2.warpAffine(lr[centre], m_lr, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+        crop = _warp(lr[centre], m_lr, (S, S), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101)
         sig = BAND_SIGMA_LR * max(scale, 2)
         # the upscale only where it is read: `sub` and around it the coarse band's blur reach and
         # the paste's (two frame pixels and the bicubic's two, in crop pixels)
@@ -350,7 +350,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
                 # a x1 restorer restores crop_k itself: aligned from frame k's own detection, it is
                 # the same crop whichever frame is rendered (and so restored once, then cached)
                 m_k = _crop_transform(own_k if scale == 1 else lm_k, S, scale)
-                crop_k = cv2.warpAffine(lr[k], m_k, (S, S), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+                crop_k = _warp(lr[k], m_k, (S, S), cv2.INTER_CUBIC, cv2.BORDER_REFLECT101)
                 f, c = _crop_flow(flows or flowlib.flow_pair, (lr[centre], lr[k]), (crop, crop_k), (m_lr, m_k),
                                   (own_n, own_k), scale, p.crop_multiple)
                 crop_k_on_n = flowlib.backward_warp(crop_k, f)
