@@ -196,7 +196,6 @@ class FlowPairCache:
     def __init__(self, max_bytes: int = 96 << 20, preset: str = DEFAULT_PRESET):
         self.preset = preset
         self.store = BoundedLRU(max_bytes)
-        self.computed = 0  # pairs computed, not served from the cache
 
     def __call__(self, a: np.ndarray, b: np.ndarray):
         a, b = to_grey_u8(a), to_grey_u8(b)
@@ -211,7 +210,6 @@ class FlowPairCache:
         res = flow_pair(a, b, self.preset)
         for r in res:
             r.setflags(write=False)
-        self.computed += 1
         self.store.put(ka + kb, res, sum(r.nbytes for r in res))
         return res
 

@@ -25,6 +25,11 @@ def lowpass(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT101)
 
 
+def highpass(img: np.ndarray, sigma: float) -> np.ndarray:
+    """``img`` less its :func:`lowpass`: the detail finer than ``sigma`` pixels (signed)."""
+    return img - lowpass(img, sigma)
+
+
 def lowpass_reach(sigma: float) -> int:
     """How far (pixels) :func:`lowpass` reads around a pixel: OpenCV's Gaussian kernel for
     float images spans 4 sigma on each side. Beyond it, a crop's borders do not matter."""

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from .. import flow as flowlib
-from ..fusion import agreement, lowpass, lowpass_reach, neighbour_weight
+from ..fusion import agreement, highpass, lowpass, lowpass_reach, neighbour_weight
 from .align import (
     MASK_BLUR_REACH_512,
     MASK_CENTRE_512,
@@ -159,8 +159,7 @@ def restored_detail(restorer, crop: np.ndarray, sigma: float) -> np.ndarray:
     cached = getattr(restorer, "restored_detail", None)
     if cached is not None:
         return cached(crop, sigma)
-    out = restorer(crop)
-    return out - lowpass(out, sigma)
+    return highpass(restorer(crop), sigma)
 
 
 def _own_landmarks(track, k: int, fallback: np.ndarray) -> np.ndarray:
@@ -238,7 +237,7 @@ def _pull_detail(d: np.ndarray, offset: tuple[int, int], inset: int, flow: np.nd
     positions = flowlib.absolute_map(flow, at)
     valid = None
     if lo.min() < inset - 0.5 or hi[0] > d.shape[1] - inset - 0.5 or hi[1] > d.shape[0] - inset - 0.5:
-        valid = flowlib.positions_inside(positions, d.shape[1::-1][:2], inset)
+        valid = flowlib.positions_inside(positions, d.shape[1::-1], inset)
     return flowlib.remap_at(d, positions), valid
 
 
@@ -322,8 +321,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         sig = BAND_SIGMA_LR * max(scale, 2)
         # the upscale only where it is read: `sub` and around it the coarse band's blur reach and
         # the paste's (two frame pixels and the bicubic's two, in crop pixels)
-        k = float(np.abs(m_up[:, :2]).sum(1).max())  # crop pixels per frame pixel, at most
-        pad = max(lowpass_reach(sig), int(np.ceil(2 * k)) + 3)
+        per_px = float(np.abs(m_up[:, :2]).sum(1).max())  # crop pixels per frame pixel, at most
+        pad = max(lowpass_reach(sig), int(np.ceil(2 * per_px)) + 3)
         e0, e1 = max(0, r0 - pad), min(R, r1 + pad)
         f0, f1 = max(0, c0 - pad), min(R, c1 + pad)
         m_rect = m_up - np.array([[0.0, 0.0, f0], [0.0, 0.0, e0]])  # upscaled frame -> that rectangle

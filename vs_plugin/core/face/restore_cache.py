@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fusion import lowpass
+from ..fusion import highpass
 from ..lru import BoundedLRU, content_key
 
 
@@ -46,7 +46,7 @@ class RestorationCache:
         self.misses += 1
         out = np.asarray(self.restorer(crop), np.float32)
         if sigma is not None:
-            out = out - lowpass(out, sigma)
+            out = highpass(out, sigma)
         out.setflags(write=False)
         self.store.put(key, out, out.nbytes)
         return out
