@@ -184,7 +184,7 @@ class TorchSR:
         elif tile is not None and policy == "DISCOURAGED":
             log.warning("steadyscale: %s is tiled as asked (tile=%s), but its authors discourage tiling "
                         "(seams or lost context possible)", name, tile)
-        self.tiling, self.tile, self.overlap, self.halo = tiling, tile, overlap, halo
+        self.tile, self.overlap, self.halo = tile, overlap, halo  # the tiling policy is applied above
         self.ensemble = ensemble  # x8 geometric self-ensemble (eight runs averaged)
         # a FlowVSR predicts a residual over bicubic: run only that, add OpenCV's bicubic
         self._residual = isinstance(module, FlowVSR)
