@@ -80,6 +80,10 @@ def main() -> None:
     ap.add_argument("--min-downscale", type=float, default=0.0,
                     help="targets are photo crops at least this much larger, area-downscaled (crisp targets; "
                     "0: crops of 0.45-0.8 of the photo, often upsampled)")
+    ap.add_argument("--sharpen", type=float, nargs=2, metavar=("SIGMA", "AMOUNT"),
+                    help="train against unsharp-masked targets (Real-ESRGAN's USM ground truth; "
+                    "vs_plugin/training/sharpen.py): detail above a Gaussian of SIGMA target pixels, "
+                    "where over 10/255, added AMOUNT times; validation stays against the plain truth")
     ap.add_argument("--warmup", type=int, default=1500, help="pixel-only iterations before the adversarial loss")
     ap.add_argument("--minutes", type=float, default=60)
     ap.add_argument("--init", type=Path, help="start the generator from these FlowVSR weights (a video model's "
@@ -114,7 +118,7 @@ def main() -> None:
         opt_d.load_state_dict(ck["opt_d"])
         it, elapsed0 = int(ck["iter"]), float(ck["elapsed"])
     train = FaceCrops(split_faces(args.data, "train"), args.lr_size, seed=args.seed, realistic=0.9, real=True,
-                      min_downscale=args.min_downscale)
+                      min_downscale=args.min_downscale, sharpen=tuple(args.sharpen) if args.sharpen else None)
     valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, realistic=1.0, real=True)
     val = [valset[i] for i in range(args.val_samples)]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,

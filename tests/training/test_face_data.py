@@ -1,4 +1,4 @@
-"""Face restorer training crops: sub-pixel-shifted pairs for the consistency loss, crisp targets."""
+"""Face restorer training crops: sub-pixel-shifted pairs for the consistency loss, crisp and sharpened targets."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import torch
 
 from vs_plugin.core import metrics
 from vs_plugin.training.face_data import FaceCrops
+from vs_plugin.training.sharpen import unsharp_target
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,31 @@ def test_min_downscale_gives_crisper_targets_than_upsampled_crops(photos):
     old = energy(FaceCrops(photos, 32, seed=1, realistic=0.0, real=True))
     crisp = energy(FaceCrops(photos, 24, seed=1, realistic=0.0, real=True, min_downscale=1.15))
     assert crisp > native > old, (crisp, native, old)
+
+
+def test_sharpened_targets_boost_edges_not_faint_grain_and_keep_the_input():
+    """The unsharp-masked target adds overshoot at an edge (Sobel energy up), leaves contrast
+    below the threshold (faint grain on flat skin) exactly as it was, and never changes the input
+    the network is given."""
+    img = np.full((64, 64, 3), 0.3, np.float32)
+    img[:, 32:] = 0.7
+    grain = (np.random.default_rng(0).standard_normal((64, 64, 1)) * 0.004).astype(np.float32)
+    img = img + grain
+    out = unsharp_target(img, 2.0, 0.8)
+    assert metrics.sharpness(out, img) > 1.15
+    assert out[:, 29:31].mean() < img[:, 29:31].mean() - 0.02  # dark side of the edge darker
+    assert out[:, 33:35].mean() > img[:, 33:35].mean() + 0.02  # bright side brighter
+    assert np.array_equal(out[:, :16], img[:, :16])  # far from the edge: grain untouched
+    with pytest.raises(ValueError, match="unsharp_target: sigma must be > 0.*sigma=0"):
+        unsharp_target(img, 0, 0.5)
+
+
+def test_sharpen_changes_only_the_target_and_keeps_pairs_aligned(photos):
+    plain = FaceCrops(photos, 24, seed=3, realistic=0.0, real=True, min_downscale=1.15)
+    sharp = FaceCrops(photos, 24, seed=3, realistic=0.0, real=True, min_downscale=1.15, sharpen=(2.0, 0.8))
+    a, b = plain[0], sharp[0]
+    assert torch.equal(a[0], b[0])  # same degraded input
+    assert metrics.sobel_energy(b[3].numpy().transpose(1, 2, 0)) > 1.1 * metrics.sobel_energy(
+        a[3].numpy().transpose(1, 2, 0))
+    _, hr_a, _, hr_b, dx, dy = sharp.pair(1)
+    assert torch.equal(hr_b[:, :92, :92], hr_a[:, dy:dy + 92, dx:dx + 92])

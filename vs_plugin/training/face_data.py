@@ -40,16 +40,27 @@ def split_faces(data_root: Path, part: str) -> list[Path]:
 
 class FaceCrops(torch.utils.data.Dataset):
     """Sample i: an HR face crop (``4 * lr_size`` px, random scale and shift around the face
-    centre, random flip) and its degraded x4 LR version (a ``realistic`` share degraded: by
+    centre, random flip; the target is unsharp-masked with ``sharpen``) and its degraded x4 LR
+    version (a ``realistic`` share degraded: by
     per-image blur/noise/JPEG, or with ``real`` by :func:`.face_gan.degrade_face`; the rest clean
     bicubic)."""
 
     def __init__(self, files: list[Path], lr_size: int = 32, seed: int = 0, length: int = 10**7,
-                 scale: int = 4, realistic: float = 0.5, real: bool = False, min_downscale: float = 0.0):
+                 scale: int = 4, realistic: float = 0.5, real: bool = False, min_downscale: float = 0.0,
+                 sharpen: tuple[float, float] | None = None):
         self.files, self.lr_size, self.seed, self.length = files, lr_size, seed, length
         self.scale, self.realistic, self.real = scale, realistic, real
-        self.min_downscale = min_downscale
+        self.min_downscale, self.sharpen = min_downscale, sharpen
         self._img = ImageCache()
+
+    def _target(self, crop: np.ndarray) -> np.ndarray:
+        """The training target for ``crop``: the crop itself, or with ``sharpen=(sigma, amount)``
+        its unsharp-masked version (:func:`.sharpen.unsharp_target`); the input is always
+        degraded from the crop itself."""
+        if self.sharpen is None:
+            return crop
+        from .sharpen import unsharp_target
+        return unsharp_target(crop, *self.sharpen)
 
     def __len__(self) -> int:
         return self.length
@@ -59,7 +70,7 @@ class FaceCrops(torch.utils.data.Dataset):
         crop = self._hr_crop(rng, self.lr_size * self.scale)
         lr = self._degrade(crop, rng)
         centre = torch.from_numpy(lr.transpose(2, 0, 1).copy())
-        target = torch.from_numpy(crop.transpose(2, 0, 1).copy())
+        target = torch.from_numpy(self._target(crop).transpose(2, 0, 1).copy())
         empty_w = torch.zeros((0, 3) + centre.shape[1:])
         empty_c = torch.zeros((0, 1) + centre.shape[1:])
         return centre, empty_w, empty_c, target
@@ -79,7 +90,8 @@ class FaceCrops(torch.utils.data.Dataset):
         lr_a = self._degrade(a, np.random.default_rng(state))
         lr_b = self._degrade(b, np.random.default_rng(state))
         t = lambda x: torch.from_numpy(x.transpose(2, 0, 1).copy())  # noqa: E731
-        return t(lr_a), t(a), t(lr_b), t(b), dx, dy
+        sharp = self._target(big)  # sharpened before the cut, so the two targets still agree
+        return t(lr_a), t(sharp[:hr, :hr]), t(lr_b), t(sharp[dy:dy + hr, dx:dx + hr]), dx, dy
 
     def _hr_crop(self, rng: np.random.Generator, hr: int) -> np.ndarray:
         img = self._img(self.files[int(rng.integers(len(self.files)))])
