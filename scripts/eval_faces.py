@@ -158,30 +158,40 @@ def held_out_psnr(data: Path, face_model, generic, n: int = 120) -> dict:
 def box_metrics(outs, gt, boxes, flows) -> dict:
     """Face-box Y-PSNR, GMSD, Sobel sharpness relative to the ground truth, and face E_warp x1000
     (flow from the ground truth, occlusion-masked) of output frames ``outs``."""
-    ps, gm, sh, ew = [], [], [], []
+    ps, gm, sh = [], [], []
     for t, (o, g) in enumerate(zip(outs, gt)):
         for x0, y0, x1, y1 in boxes[t]:
             ps.append(metrics.psnr_y(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
             gm.append(metrics.gmsd(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
             sh.append(metrics.sharpness(o[y0:y1, x0:x1], g[y0:y1, x0:x1]))
-        if t + 1 < len(outs) and boxes[t]:
-            fw, bw = flows[t]
-            m = metrics.occlusion_mask(fw, bw)
-            inside = np.zeros_like(m)
-            for x0, y0, x1, y1 in boxes[t]:
-                inside[y0:y1, x0:x1] = 1
-            m *= inside
-            warped = flowlib.backward_warp(np.ascontiguousarray(outs[t + 1]), fw)
-            ew.append(float((m * np.mean((o - warped) ** 2, -1)).sum() / max(m.sum(), 1)))
     return {"psnr_y": float(np.mean(ps)), "gmsd": float(np.mean(gm)), "sharpness": float(np.mean(sh)),
-            "face_ewarp": 1000 * float(np.mean(ew)), "boxes": len(ps)}
+            "face_ewarp": face_ewarp(outs, boxes, flows), "boxes": len(ps)}
 
 
-def degraded_faces(clip_path: Path, frames: int, crf: int = 28) -> tuple[dict, dict]:
+def face_ewarp(outs, boxes, flows) -> float:
+    """E_warp x1000 inside the face boxes: frame t+1 warped onto t with the ground truth's flow,
+    occlusion-masked. The ground truth's own value is the floor an exact restoration reaches
+    (the flow and the bilinear warp are not exact, and the sharper the face, the more that shows)."""
+    ew = []
+    for t in range(len(outs) - 1):
+        if not boxes[t]:
+            continue
+        fw, bw = flows[t]
+        m = metrics.occlusion_mask(fw, bw)
+        inside = np.zeros_like(m)
+        for x0, y0, x1, y1 in boxes[t]:
+            inside[y0:y1, x0:x1] = 1
+        m *= inside
+        warped = flowlib.backward_warp(np.ascontiguousarray(outs[t + 1]), fw)
+        ew.append(float((m * np.mean((outs[t] - warped) ** 2, -1)).sum() / max(m.sum(), 1)))
+    return 1000 * float(np.mean(ew))
+
+
+def degraded_faces(clip_path: Path, frames: int, crf: int = 28, **layer) -> tuple[dict, dict]:
     """The talking-head clip as ground truth, degraded x4 by the fixed chain (bicubic, blur 0.5,
     H.264 at ``crf``); face boxes found on the ground truth. Compares upscale() alone, the face
     layer's restorer per frame (stability 0) and face_layer() at its defaults."""
-    return degraded_face_metrics(load_video(clip_path, frames, 0), crf)
+    return degraded_face_metrics(load_video(clip_path, frames, 0), crf, **layer)
 
 
 def degraded_face_metrics(gt: list[np.ndarray], crf: int = 28, **layer) -> tuple[dict, dict]:
@@ -211,6 +221,7 @@ def degraded_face_metrics(gt: list[np.ndarray], crf: int = 28, **layer) -> tuple
         outs[name] = [np.clip(frame_to_array(clip.get_frame(i)), 0, 1) for i in range(len(gt))]
         res[name] = box_metrics(outs[name], gt, boxes, flows)
         print(name, json.dumps(res[name]), file=sys.stderr, flush=True)
+    res["ground_truth"] = {"face_ewarp": face_ewarp(gt, boxes, flows)}
     res["ratios"] = {
         "sharpness_face_layer_over_upscale": res["face_layer"]["sharpness"] / res["upscale"]["sharpness"],
         "psnr_face_layer_minus_upscale": res["face_layer"]["psnr_y"] - res["upscale"]["psnr_y"],
@@ -225,6 +236,8 @@ def degraded_summary(clips: dict) -> dict:
     keys = ("psnr_y", "gmsd", "sharpness", "face_ewarp")
     m = {n: {k: float(np.mean([c[n][k] for c in clips.values()])) for k in keys}
          for n in ("upscale", "restorer_per_frame", "face_layer")}
+    m["ground_truth"] = {"face_ewarp": float(np.mean([c["ground_truth"]["face_ewarp"] for c in clips.values()
+                                                       if "ground_truth" in c]))}
     m["ratios"] = {
         "sharpness": m["face_layer"]["sharpness"] / m["upscale"]["sharpness"],
         "psnr_db": m["face_layer"]["psnr_y"] - m["upscale"]["psnr_y"],
@@ -275,13 +288,16 @@ def main() -> None:
                     help="only the ground-truth comparison: clips degraded x4 (blur 0.5, H.264 CRF 28), face-box "
                     "Y-PSNR/GMSD/sharpness/E_warp of upscale(), the restorer per frame and face_layer()")
     ap.add_argument("--degraded-crops", type=Path, help="with --degraded: eyes/mouth/hair crop sheet (PNG)")
+    ap.add_argument("--layer", default="{}", help="with --degraded: face_layer() arguments as JSON, e.g. a "
+                    "candidate restorer '{\"model\": \"runs/x/model.safetensors\"}' (measured once, after it was "
+                    "chosen on training data)")
     args = ap.parse_args()
     if args.degraded:
         results = {"command": " ".join(sys.argv), "chain": "x4 bicubic, blur 0.5, H.264 CRF 28", "clips": {}}
         for clip_path in sorted((args.data / "eval/videos").glob("*.mp4")):
             if args.clips and not any(c in clip_path.stem for c in args.clips.split(",")):
                 continue
-            res, data = degraded_faces(clip_path, args.frames)
+            res, data = degraded_faces(clip_path, args.frames, **json.loads(args.layer))
             results["clips"][clip_path.stem] = res
             if args.degraded_crops and "d19" in clip_path.stem:
                 crop_sheet(data, args.degraded_crops, args.frames // 2)

@@ -114,6 +114,8 @@ def faces_table(res: dict) -> list[str]:
     for n, label in names.items():
         r = res["mean"][n]
         out.append(f"| {label} | {r['psnr_y']:.2f} | {r['gmsd']:.4f} | {r['sharpness']:.3f} | {r['face_ewarp']:.3f} |")
+    if "ground_truth" in res["mean"]:  # the floor: the truth itself, warped with its own flow
+        out.append(f"| ground truth | | | 1 | {res['mean']['ground_truth']['face_ewarp']:.3f} |")
     q = res["mean"]["ratios"]
     out += ["", f"face_layer() against upscale() alone: sharpness {q['sharpness']:.2f}x, "
             f"Y-PSNR {q['psnr_db']:+.2f} dB, "
