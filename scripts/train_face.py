@@ -6,6 +6,9 @@
 Generator: a single-frame FlowVSR (residual over bicubic). Losses: luma L1 against the clean
 face, L1 on luma Sobel gradients, and a hinge adversarial loss from our own patch discriminator
 (vs_plugin/training/face_gan.py), switched on after --warmup iterations of pixel training.
+With --sharpen the pixel and gradient losses aim at an unsharp-masked target (Real-ESRGAN's USM
+ground truth, vs_plugin/training/sharpen.py), so the restorer learns to deliver crisp edges;
+--consistency-weight asks the same face moved by a sub-pixel step to restore to the same face.
 Inputs: realistic video degradations at x2-x8 (blur, noise, JPEG, x264/x265). Identities in
 train/faces are split as vs_plugin/training/face_data.split_faces says; eval/ is never read.
 """
