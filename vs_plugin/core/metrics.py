@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from . import flow as flowlib
+from .fusion import highpass
 
 
 def y_bt601(img: np.ndarray) -> np.ndarray:
@@ -72,12 +73,21 @@ def reference_flows(frames: Sequence[np.ndarray], preset: str = "medium"):
     return out
 
 
-def warping_error(out: Sequence[np.ndarray], flows) -> float:
+def warping_error(out: Sequence[np.ndarray], flows, regions: Sequence[Sequence[tuple[int, int, int, int]]] | None = None
+                  ) -> float:
     """E_warp x 1000: mean over t of the masked mean squared (RGB-averaged) difference between output frame t
-    and output frame t+1 warped onto t with the *reference* flow t->t+1."""
+    and output frame t+1 warped onto t with the *reference* flow t->t+1. ``regions``: per t, the boxes
+    ``(x0, y0, x1, y1)`` it is measured in (a face's E_warp); a t without any is left out."""
     errs = []
     for t, (fw, bw) in enumerate(flows):
         m = occlusion_mask(fw, bw)
+        if regions is not None:
+            if not regions[t]:
+                continue
+            inside = np.zeros_like(m)
+            for x0, y0, x1, y1 in regions[t]:
+                inside[y0:y1, x0:x1] = 1
+            m *= inside
         warped = flowlib.backward_warp(np.clip(out[t + 1], 0, 1).astype(np.float32), fw)
         d = np.mean((np.clip(out[t], 0, 1) - warped) ** 2, -1)  # mean over RGB, as the anchors
         errs.append(float(np.sum(m * d) / max(np.sum(m), 1.0)))
@@ -142,7 +152,7 @@ def subpixel_pattern(img: np.ndarray, period: int = 4) -> float:
     sharpness with a fixed grid or stripes scores high; photos of faces score about 0.06 (it does
     not depend on where the grid starts)."""
     y = y_bt601(np.clip(img, 0, 1))
-    fine = np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))
+    fine = np.abs(highpass(y, 1.0))
     h, w = fine.shape[0] // period * period, fine.shape[1] // period * period
     phases = fine[:h, :w].reshape(h // period, period, w // period, period).mean((0, 2))
     return float(phases.std() / max(float(phases.mean()), 1e-9))

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from .sharpen import unsharp_target
 from .vsr_data import ImageCache, _realistic, downscale
 
 
@@ -57,10 +58,7 @@ class FaceCrops(torch.utils.data.Dataset):
         """The training target for ``crop``: the crop itself, or with ``sharpen=(sigma, amount)``
         its unsharp-masked version (:func:`.sharpen.unsharp_target`); the input is always
         degraded from the crop itself."""
-        if self.sharpen is None:
-            return crop
-        from .sharpen import unsharp_target
-        return unsharp_target(crop, *self.sharpen)
+        return crop if self.sharpen is None else unsharp_target(crop, *self.sharpen)
 
     def __len__(self) -> int:
         return self.length

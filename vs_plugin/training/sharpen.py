@@ -14,13 +14,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..core.fusion import highpass
+
 
 def unsharp_target(img: np.ndarray, sigma: float, amount: float, threshold: float = 10 / 255) -> np.ndarray:
     """``img`` (HxWx3 float32 in 0..1) plus ``amount`` times its detail above a Gaussian of
     ``sigma`` pixels, where that detail exceeds ``threshold`` in any channel (feathered)."""
     if sigma <= 0 or amount < 0:
         raise ValueError(f"unsharp_target: sigma must be > 0 and amount >= 0, got sigma={sigma}, amount={amount}")
-    detail = img - cv2.GaussianBlur(img, (0, 0), sigma)
+    detail = highpass(img, sigma)
     mask = (np.abs(detail).max(axis=2) > threshold).astype(np.float32)
     mask = cv2.GaussianBlur(mask, (0, 0), sigma)[..., None]
     return np.clip(img + amount * mask * detail, 0.0, 1.0).astype(np.float32)
