@@ -8,7 +8,8 @@ face, L1 on luma Sobel gradients, and a hinge adversarial loss from our own patc
 (vs_plugin/training/face_gan.py), switched on after --warmup iterations of pixel training.
 With --sharpen the pixel and gradient losses aim at an unsharp-masked target (Real-ESRGAN's USM
 ground truth, vs_plugin/training/sharpen.py), so the restorer learns to deliver crisp edges;
---consistency-weight asks the same face moved by a sub-pixel step to restore to the same face.
+--consistency-weight asks the same face moved by a sub-pixel step to restore to the same face
+(with --video-pairs the two are degraded as consecutive frames of one encoded clip).
 Inputs: realistic video degradations at x2-x8 (blur, noise, JPEG, x264/x265). Identities in
 train/faces are split as vs_plugin/training/face_data.split_faces says; eval/ is never read.
 """
@@ -80,6 +81,9 @@ def main() -> None:
     ap.add_argument("--consistency-weight", type=float, default=0.0,
                     help="temporal consistency: the same face moved by a sub-pixel step and degraded again must be "
                     "restored to the same, moved, output (L1 on luma); each batch is then made of such pairs")
+    ap.add_argument("--video-pairs", action="store_true",
+                    help="with --consistency-weight: each pair is degraded as a two-frame clip (fresh noise per "
+                    "frame, the second frame's codec artefacts a predicted frame's), not with one draw per crop")
     ap.add_argument("--min-downscale", type=float, default=0.0,
                     help="targets are photo crops at least this much larger, area-downscaled (crisp targets; "
                     "0: crops of 0.45-0.8 of the photo, often upsampled)")
@@ -146,7 +150,7 @@ def main() -> None:
         for grp in opt_g.param_groups:
             grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         if args.consistency_weight:
-            pairs = [train.pair(it * (args.batch // 2) + j) for j in range(args.batch // 2)]
+            pairs = [train.pair(it * (args.batch // 2) + j, video=args.video_pairs) for j in range(args.batch // 2)]
             lr_img = torch.stack([p[0] for p in pairs] + [p[2] for p in pairs])
             hr = torch.stack([p[1] for p in pairs] + [p[3] for p in pairs])
         else:

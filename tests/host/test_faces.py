@@ -434,3 +434,22 @@ def test_the_face_mask_is_warped_only_where_it_is_not_zero():
         assert mask.dtype == np.float32 and mask.shape == whole.shape
         assert np.abs(mask - whole).max() < 0.01
         assert whole[mask == 0].max(initial=0) < 1e-6  # only the blur's far tails, if anything
+
+
+@pytest.mark.parametrize("radius", [3, 5])
+def test_the_fusion_takes_the_restored_detail_of_every_frame_in_the_window(radius, monkeypatch):
+    """``radius`` is how far the fusion reaches: frame n's faces take the restored detail of all
+    ``2 * radius`` neighbours (two faces here, in every frame and in agreement)."""
+    from vs_plugin.core.face import layer as layer_mod
+    pulls = []
+    real_pull = layer_mod._pull_detail
+
+    def counting_pull(*args):
+        pulls.append(1)
+        return real_pull(*args)
+    monkeypatch.setattr(layer_mod, "_pull_detail", counting_pull)
+    frames = two_faces(16, 320, 180)[4:]  # both faces inside the frame throughout
+    src = vs_plugin.detect_faces(from_arrays(frames))
+    up = vs_plugin.upscale(src, 640, 360, model="lanczos", format=vs.RGBS)
+    vs_plugin.face_layer(src, up, model=NearestSR(), radius=radius).get_frame(6)
+    assert len(pulls) == 2 * 2 * radius

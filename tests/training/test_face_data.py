@@ -78,3 +78,20 @@ def test_sharpen_changes_only_the_target_and_keeps_pairs_aligned(photos):
         a[3].numpy().transpose(1, 2, 0))
     _, hr_a, _, hr_b, dx, dy = sharp.pair(1)
     assert torch.equal(hr_b[:, :92, :92], hr_a[:, dy:dy + 92, dx:dx + 92])
+
+
+def test_video_pairs_are_two_frames_of_one_clip_with_fresh_noise(tmp_path):
+    """``pair(video=True)`` degrades the two crops as consecutive frames of one encoded clip: on
+    a flat photo (where a shift changes nothing) one draw for both crops gives the same input
+    twice, a video pair gives each frame its own noise; targets stay aligned, and a pair is the
+    same bytes when drawn again."""
+    p = tmp_path / "flat.png"
+    cv2.imwrite(str(p), np.full((218, 178, 3), 128, np.uint8))
+    ds = FaceCrops([p], 16, seed=5, realistic=1.0, real=True)
+    same = [ds.pair(i) for i in range(12)]
+    video = [ds.pair(i, video=True) for i in range(12)]
+    assert all(torch.equal(a, b) for a, _, b, *_ in same)
+    assert sum(not torch.equal(a, b) for a, _, b, *_ in video) >= 3
+    for (lr_a, hr_a, lr_b, hr_b, dx, dy), again in zip(video, [ds.pair(i, video=True) for i in range(12)]):
+        assert torch.equal(hr_b[:, :60, :60], hr_a[:, dy:dy + 60, dx:dx + 60])
+        assert torch.equal(lr_a, again[0]) and torch.equal(lr_b, again[2])

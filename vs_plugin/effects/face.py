@@ -35,7 +35,8 @@ FACE_LAYER = register(Effect(
         Param("detector", "choice", "auto", "'yunet', 'haar' or 'auto'", choices=("auto", "yunet", "haar")),
         Param("output", "choice", "composite", "composite | layer (RGB, alpha in the _Alpha prop) | mask | debug",
               choices=("composite", "layer", "mask", "debug")),
-        Param("radius", "int", 3, "frames on each side used for tracking and smoothing", min=1, max=8),
+        Param("radius", "int", 3, "frames on each side used for tracking, smoothing and the fusion of the "
+              "restored detail (more: steadier faces, slower)", min=1, max=8),
         Param("min_eye", "float", 6.0, "skip faces whose eye distance (source pixels) is smaller", min=1.0, max=200.0),
         Param("device", "str", "auto", "'auto', 'cpu', 'cuda' or 'cuda:N'"),
         Param("fidelity", "float", 0.5, "CodeFormer fidelity weight (0 = quality, 1 = fidelity)", min=0.0, max=1.0),

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from .face_gan import degrade_face_clip
 from .sharpen import unsharp_target
 from .vsr_data import ImageCache, _realistic, downscale
 
@@ -43,7 +44,7 @@ class FaceCrops(torch.utils.data.Dataset):
     """Sample i: an HR face crop (``4 * lr_size`` px, random scale and shift around the face
     centre, random flip; the target is unsharp-masked with ``sharpen``) and its degraded x4 LR
     version (a ``realistic`` share degraded: by
-    per-image blur/noise/JPEG, or with ``real`` by :func:`.face_gan.degrade_face`; the rest clean
+    per-image blur/noise/JPEG, or with ``real`` by :func:`.face_gan.degrade_face_clip`; the rest clean
     bicubic)."""
 
     def __init__(self, files: list[Path], lr_size: int = 32, seed: int = 0, length: int = 10**7,
@@ -73,20 +74,26 @@ class FaceCrops(torch.utils.data.Dataset):
         empty_c = torch.zeros((0, 1) + centre.shape[1:])
         return centre, empty_w, empty_c, target
 
-    def pair(self, i: int, max_shift: int = 4):
+    def pair(self, i: int, max_shift: int = 4, video: bool = False):
         """The same face twice, as two frames of a video show it: the second crop is the first
         moved by ``(dx, dy)`` target pixels (0..max_shift-1 each, so a sub-pixel shift of the
         input), degraded with the same draw (blur, resolution, noise, codec), whose noise and
-        blocks therefore land differently on the face. Returns ``(lr_a, hr_a, lr_b, hr_b, dx,
-        dy)``; ``hr_b[y, x] == hr_a[y + dy, x + dx]``."""
+        blocks therefore land differently on the face. With ``video`` (and ``real``) the two
+        are degraded as one two-frame clip (:func:`.face_gan.degrade_face_clip`): fresh noise
+        on each frame, and the second frame's codec artefacts those of a predicted frame, which
+        carries the first one's and updates some blocks, as consecutive frames of a video do.
+        Returns ``(lr_a, hr_a, lr_b, hr_b, dx, dy)``; ``hr_b[y, x] == hr_a[y + dy, x + dx]``."""
         rng = np.random.default_rng([self.seed, i, 1])
         hr = self.lr_size * self.scale
         big = self._hr_crop(rng, hr + max_shift)
         dx, dy = (int(v) for v in rng.integers(0, max_shift, 2))
         a, b = big[:hr, :hr], np.ascontiguousarray(big[dy:dy + hr, dx:dx + hr])
         state = int(rng.integers(2**63))
-        lr_a = self._degrade(a, np.random.default_rng(state))
-        lr_b = self._degrade(b, np.random.default_rng(state))
+        if video and self.real and rng.random() < self.realistic:
+            lr_a, lr_b = degrade_face_clip([a, b], self.lr_size, np.random.default_rng(state))
+        else:
+            lr_a = self._degrade(a, np.random.default_rng(state))
+            lr_b = self._degrade(b, np.random.default_rng(state))
         t = lambda x: torch.from_numpy(x.transpose(2, 0, 1).copy())  # noqa: E731
         sharp = self._target(big)  # sharpened before the cut, so the two targets still agree
         return t(lr_a), t(sharp[:hr, :hr]), t(lr_b), t(sharp[dy:dy + hr, dx:dx + hr]), dx, dy
@@ -117,8 +124,7 @@ class FaceCrops(torch.utils.data.Dataset):
 
     def _degrade(self, crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.real and rng.random() < self.realistic:  # video degradations at x2-x8 (face_gan)
-            from .face_gan import degrade_face
-            return degrade_face(crop, crop.shape[0] // self.scale, rng)
+            return degrade_face_clip([crop], crop.shape[0] // self.scale, rng)[0]
         lr = downscale(crop, self.scale)
         if not self.real and rng.random() < self.realistic:
             lr = _realistic(lr, rng)

@@ -35,12 +35,13 @@ class PatchDiscriminator(nn.Module):
         return self.net(x * 2 - 1)
 
 
-def degrade_face(hr: np.ndarray, lr_size: int, rng: np.random.Generator) -> np.ndarray:
-    """A ``(lr_size, lr_size, 3)`` input for an x4 restorer from a clean ``(4*lr, 4*lr, 3)`` face:
-    the face's true resolution is ``hr / f`` with ``f`` in [2, 8] (a camera further away or a
-    worse scaler), degraded by :func:`.degrade.draw_real` (blur, noise, JPEG, x264/x265 as one
-    I-frame), then brought to the restorer's input grid by bicubic interpolation."""
+def degrade_face_clip(hr: list[np.ndarray], lr_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``(lr_size, lr_size, 3)`` inputs for an x4 restorer from clean ``(4*lr, 4*lr, 3)`` frames
+    of one face: the face's true resolution is ``hr / f`` with ``f`` in [2, 8] (a camera further
+    away or a worse scaler), degraded by :func:`.degrade.draw_real` (blur, noise, JPEG, x264/x265;
+    one draw for the clip, fresh noise per frame, the frames encoded as one clip), then brought
+    to the restorer's input grid by bicubic interpolation. One frame is an I-frame."""
     f = float(np.exp(rng.uniform(np.log(2.0), np.log(8.0))))
-    side = max(8, int(round(hr.shape[0] / f / 2)) * 2)
-    lr = apply_real([hr], 4, draw_real(rng, strength=0.7), rng, size=(side, side))[0]
-    return np.clip(cv2.resize(lr, (lr_size, lr_size), interpolation=cv2.INTER_CUBIC), 0, 1)
+    side = max(8, int(round(hr[0].shape[0] / f / 2)) * 2)
+    lrs = apply_real(hr, 4, draw_real(rng, strength=0.7), rng, size=(side, side))
+    return [np.clip(cv2.resize(lr, (lr_size, lr_size), interpolation=cv2.INTER_CUBIC), 0, 1) for lr in lrs]

@@ -52,10 +52,6 @@ class FaceParams:
 #: degradations) in the fused band, where their per-frame flicker is averaged out.
 BAND_SIGMA_LR = 2.0
 
-#: frames either side of n whose restored detail is fused into frame n's (the default window
-#: radius of face_layer(): three were measured steadier than two, on training identities)
-FUSION_RADIUS = 3
-
 #: tolerance of the coarse-band temporal average (RGB in [0, 1]): a neighbour's aligned coarse
 #: band enters only where it differs from frame n's by about this or less (codec noise, not an
 #: expression change); 0 switches the coarse band's averaging off.
@@ -280,7 +276,8 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
     """Composite, face layer and alpha for the centre frame.
 
     Args:
-        lr: low-resolution RGB frames of the window (float32 [0, 1]).
+        lr: low-resolution RGB frames of the window (float32 [0, 1]); the restored detail of every
+            one of them is fused into frame n's.
         up: the upscaled centre frame ``(H, W, 3)``.
         dets: detections per window position (None across a scene cut).
         centre: index of frame n.
@@ -340,7 +337,7 @@ def render_faces(lr: list[np.ndarray], up: np.ndarray, dets: list[list[Detection
         if w_n > 0:
             crop_blurred = lowpass(crop, 0.7)  # for the photometric check, once per face
             for k in range(len(lr)):
-                if k == centre or dets[k] is None or abs(k - centre) > FUSION_RADIUS:
+                if k == centre or dets[k] is None:
                     continue
                 if not any(abs(j - k) <= 1 for j in track.points):
                     continue
