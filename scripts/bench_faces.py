@@ -45,12 +45,13 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=8)
     ap.add_argument("--scales", default="1,2,3", help="face sizes: the face photo's scale in the 960x540 clip")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--radius", type=int, default=3, help="face_layer()'s radius (how far the fusion reaches)")
     args = ap.parse_args()
     vs.core.max_cache_size = 4096
     face = [p for p in split_faces(args.data, "val") if "celeba" in str(p)][0]
     bg = sorted((args.data / "train/images/bsds500_train").glob("*"))[0]
     out = {"command": " ".join(sys.argv), "machine": machine(args.device), "source": "480x270",
-           "output": "1920x1080", "results": []}
+           "output": "1920x1080", "radius": args.radius, "results": []}
     for scale in (float(s) for s in args.scales.split(",")):
         _, clean, _ = make_clip(face, bg, args.frames + 6, seed=1, scale=scale, motion=0.5)
         src = clip_from_arrays([cv2.resize(c, (480, 270), interpolation=cv2.INTER_AREA) for c in clean])
@@ -60,12 +61,12 @@ def main() -> None:
         up = vs_plugin.upscale(marked, 1920, 1080, model="lanczos", format=vs.RGBS)
         times, cold, cpu = [], [], []
         for n in range(3, 3 + args.frames):  # a fresh node per frame: nothing cached between them
-            layer = vs_plugin.face_layer(marked, up, device=args.device)
+            layer = vs_plugin.face_layer(marked, up, device=args.device, radius=args.radius)
             up.get_frame(n)
             t0 = time.perf_counter()
             layer.get_frame(n)
             cold.append(time.perf_counter() - t0)
-        layer = vs_plugin.face_layer(marked, up, device=args.device)
+        layer = vs_plugin.face_layer(marked, up, device=args.device, radius=args.radius)
         for n in range(args.frames + 6):  # frames in order, as vspipe asks for them
             up.get_frame(n)
             t0, c0 = time.perf_counter(), time.process_time()

@@ -59,7 +59,7 @@ def test_an_encoder_error_is_retried_and_changes_nothing(monkeypatch, caplog):
     from vs_plugin.training import degrade
     hr = _clip(2, 64)
     clean = codec_roundtrip(hr, "libx265", crf=30, preset="fast")
-    real, calls, failing = degrade._encode_decode, [], degrade.CODEC_ATTEMPTS - 1
+    real, calls, failing = degrade._encode_decode, [], degrade.CODEC_ATTEMPTS - 2
 
     def flaky(*args):
         calls.append(1)
@@ -69,10 +69,11 @@ def test_an_encoder_error_is_retried_and_changes_nothing(monkeypatch, caplog):
     monkeypatch.setattr(degrade, "_encode_decode", flaky)
     with caplog.at_level("WARNING"):
         again = codec_roundtrip(hr, "libx265", crf=30, preset="fast")
-    assert len(calls) == degrade.CODEC_ATTEMPTS and all(np.array_equal(x, y) for x, y in zip(clean, again))
+    assert len(calls) == failing + 1 and all(np.array_equal(x, y) for x, y in zip(clean, again))
     assert "codec_roundtrip: libx265 failed on a 64x64 clip of 2 frames" in caplog.text
     calls.clear()
     monkeypatch.setattr(degrade, "CODEC_ATTEMPTS", 2)
+    monkeypatch.setattr(degrade, "_encode_decode_in_fresh_process", flaky)
     with pytest.raises(ValueError, match="returned 22"):
         codec_roundtrip(hr, "libx265", crf=30, preset="fast")
     assert len(calls) == 2
@@ -91,3 +92,20 @@ def test_eval_chain_is_fixed_and_documented_sizes():
     a, b = eval_chain(hr), eval_chain(hr)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert a[0].shape == (*lr_size(hr[0].shape, 4), 3) == (32, 32, 3)
+
+
+def test_an_encoder_that_keeps_failing_here_gets_a_last_attempt_in_a_fresh_process(monkeypatch):
+    """libx265 can go bad in a process and fail on every small clip for a while; the last
+    attempt runs in a new process, whose result is the encode's own."""
+    from vs_plugin.training import degrade
+    hr = _clip(2, 32)
+    want = codec_roundtrip(hr, "libx264", crf=30, preset="fast")
+    calls = []
+
+    def broken(*args):
+        calls.append(1)
+        raise RuntimeError("Invalid argument: '<none>' returned 22")
+    monkeypatch.setattr(degrade, "_encode_decode", broken)
+    got = codec_roundtrip(hr, "libx264", crf=30, preset="fast")
+    assert len(calls) == degrade.CODEC_ATTEMPTS - 1
+    assert len(got) == 2 and all(np.array_equal(x, y) for x, y in zip(got, want))

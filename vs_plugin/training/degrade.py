@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -146,9 +149,15 @@ def apply_real(hr: list[np.ndarray], scale: int, d: RealDegradation,
     return out
 
 
-#: attempts of one encode and decode: PyAV 19 fails now and then with "Invalid argument ...
-#: returned 22" on a clip it then encodes fine (15 samples of a 14-minute face training run,
-#: about 14,000 samples; in a loop over small random clips, 1 libx265 clip of 200, then 0 of 400)
+#: attempts of one encode and decode in this process: libx265 (through PyAV 19) fails now and
+#: then with "Invalid argument ... returned 22" on a clip it then encodes fine (15 samples of a
+#: 14-minute face training run, about 14,000 samples; in a loop over small random clips, 1
+#: libx265 clip of 200, then 0 of 400). Once it has started, it can fail on every small clip for
+#: a while (16 of 306 encodes of face-training pairs, in runs of consecutive samples); the last
+#: attempt is then made in a fresh process. The same small clip also encodes to different
+#: bytes now and then (12 of 148 two-frame clips encoded twice; never with libx264), with
+#: timestamps set, without assembly, without B-frames or lookahead and padded to 128 pixels alike,
+#: so libx265 samples of a training run are not bit-reproducible.
 CODEC_ATTEMPTS = 4
 
 
@@ -164,6 +173,8 @@ def codec_roundtrip(frames: list[np.ndarray], codec: str = "libx264", crf: int =
         raise ValueError(f"codec_roundtrip: frame size must be even for 4:2:0, got {w}x{h}")
     for attempt in range(1, CODEC_ATTEMPTS + 1):
         try:
+            if attempt == CODEC_ATTEMPTS:
+                return _encode_decode_in_fresh_process(frames, codec, crf, preset, rate)
             return _encode_decode(frames, codec, crf, preset, rate)
         except Exception as e:  # noqa: BLE001 - any encoder error; the last one propagates
             if attempt == CODEC_ATTEMPTS:
@@ -171,6 +182,25 @@ def codec_roundtrip(frames: list[np.ndarray], codec: str = "libx264", crf: int =
             log.warning("codec_roundtrip: %s failed on a %dx%d clip of %d frames (%s: %s); attempt %d of %d",
                         codec, w, h, len(frames), type(e).__name__, e, attempt + 1, CODEC_ATTEMPTS)
     raise AssertionError("unreachable")
+
+
+def _encode_decode_in_fresh_process(frames: list[np.ndarray], codec: str, crf: int, preset: str,
+                                    rate: int) -> list[np.ndarray]:
+    """:func:`_encode_decode` in a new Python process (frames in and out as ``.npy``): an
+    encoder whose state in this process has gone bad starts clean there."""
+    buf = io.BytesIO()
+    np.save(buf, np.stack(frames).astype(np.float32))
+    code = ("import io, sys, numpy as np; from vs_plugin.training.degrade import _encode_decode; "
+            "f = np.load(io.BytesIO(sys.stdin.buffer.read())); "
+            f"out = _encode_decode(list(f), {codec!r}, {int(crf)}, {preset!r}, {int(rate)}); "
+            "b = io.BytesIO(); np.save(b, np.stack(out)); sys.stdout.buffer.write(b.getvalue())")
+    root = str(Path(__file__).resolve().parents[2])  # where vs_plugin imports from
+    res = subprocess.run([sys.executable, "-c", code], input=buf.getvalue(), capture_output=True, cwd=root,
+                         check=False)
+    if res.returncode:
+        raise RuntimeError(f"codec_roundtrip: {codec} failed in a fresh process too: "
+                           f"{res.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
+    return list(np.load(io.BytesIO(res.stdout)))
 
 
 def _encode_decode(frames: list[np.ndarray], codec: str, crf: int, preset: str, rate: int) -> list[np.ndarray]:
