@@ -66,6 +66,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--faces", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--crops", type=Path, help="write a PNG sheet: per face (rows) the ground truth, the upscale "
+                    "and each model (columns), shown at 2x")
+    ap.add_argument("--crop-faces", type=int, default=4, help="faces on the --crops sheet")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     gts = held_out_crops(args.data, args.faces)
@@ -76,8 +79,16 @@ def main() -> None:
            "rows": {"lanczos": measure(lambda x: cv2.resize(x, (CROP, CROP), interpolation=cv2.INTER_LANCZOS4),
                                        gts, lrs),
                     "upscale": measure(generic, gts, lrs)}}
+    columns = [gts[:args.crop_faces], [generic(x) for x in lrs[:args.crop_faces]]]
     for path in args.models:  # as face_layer(model=PATH) loads it
-        res["rows"][str(path)] = measure(backends.face_backend(path, "cpu"), gts, lrs)
+        model = backends.face_backend(path, "cpu")
+        res["rows"][str(path)] = measure(model, gts, lrs)
+        columns.append([model(x) for x in lrs[:args.crop_faces]])
+    if args.crops:
+        sheet = np.vstack([np.hstack([np.clip(c[i], 0, 1) for c in columns]) for i in range(len(columns[0]))])
+        sheet = cv2.resize(sheet, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+        args.crops.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(args.crops), cv2.cvtColor((sheet * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR))
     res["ground_truth_subpixel_pattern"] = float(np.mean([metrics.subpixel_pattern(g) for g in gts]))
     print(f"{'ground truth':60s} pattern {res['ground_truth_subpixel_pattern']:.3f}", file=sys.stderr)
     ref = res["rows"]["upscale"]
