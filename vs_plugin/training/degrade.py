@@ -154,11 +154,15 @@ def apply_real(hr: list[np.ndarray], scale: int, d: RealDegradation,
 #: 14-minute face training run, about 14,000 samples; in a loop over small random clips, 1
 #: libx265 clip of 200, then 0 of 400). Once it has started, it can fail on every small clip for
 #: a while (16 of 306 encodes of face-training pairs, in runs of consecutive samples); the last
-#: attempt is then made in a fresh process. The same small clip also encodes to different
-#: bytes now and then (12 of 148 two-frame clips encoded twice; never with libx264), with
-#: timestamps set, without assembly, without B-frames or lookahead and padded to 128 pixels alike,
-#: so libx265 samples of a training run are not bit-reproducible.
+#: attempt is then made in a fresh process. Padded to 64 pixels, the same small clip also
+#: encoded to different bytes now and then (12 of 148 two-frame clips encoded twice; never with
+#: libx264), with timestamps set, without assembly or without B-frames and lookahead alike;
+#: padded to whole CTUs of at least :data:`X265_MIN_SIDE` it did not (0 in 600 pairs), but the
+#: failures went on.
 CODEC_ATTEMPTS = 4
+
+#: the smallest side libx265 is given (see :data:`CODEC_ATTEMPTS`)
+X265_MIN_SIDE = 128
 
 
 def codec_roundtrip(frames: list[np.ndarray], codec: str = "libx264", crf: int = 28,
@@ -207,8 +211,10 @@ def _encode_decode(frames: list[np.ndarray], codec: str, crf: int, preset: str, 
     import av  # an extra of the training/test setup, not of the plugin
 
     h, w = frames[0].shape[:2]
-    # libx265 corrupts memory on frames under one 64-pixel CTU: pad (edge) and crop back
-    ph, pw = (max(0, 64 - h), max(0, 64 - w)) if codec == "libx265" else (0, 0)
+    # libx265 corrupts memory on frames under one 64-pixel CTU, and encodes small ones
+    # differently from run to run (see CODEC_ATTEMPTS): pad (edge) to whole CTUs, at least
+    # X265_MIN_SIDE, and crop back
+    ph, pw = (max(X265_MIN_SIDE, -(-n // 64) * 64) - n for n in (h, w)) if codec == "libx265" else (0, 0)
     if ph or pw:
         frames = [np.pad(f, ((0, ph), (0, pw), (0, 0)), mode="edge") for f in frames]
     buf = io.BytesIO()
