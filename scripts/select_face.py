@@ -50,13 +50,16 @@ def held_out_crops(data: Path, n: int) -> list[np.ndarray]:
     return out
 
 
-def measure(restore, gts: list[np.ndarray], lrs: list[np.ndarray]) -> dict:
-    rows = []
+def measure(restore, gts: list[np.ndarray], lrs: list[np.ndarray]) -> tuple[dict, list[np.ndarray]]:
+    """The mean metrics of ``restore`` on the faces, and its outputs."""
+    rows, outs = [], []
     for gt, lr in zip(gts, lrs):
         o = np.clip(restore(lr), 0, 1)
+        outs.append(o)
         rows.append((metrics.psnr_y(o, gt), metrics.gmsd(o, gt), metrics.sharpness(o, gt), metrics.subpixel_pattern(o)))
     m = np.mean(rows, 0)
-    return {"psnr_y": float(m[0]), "gmsd": float(m[1]), "sharpness": float(m[2]), "subpixel_pattern": float(m[3])}
+    return ({"psnr_y": float(m[0]), "gmsd": float(m[1]), "sharpness": float(m[2]), "subpixel_pattern": float(m[3])},
+            outs)
 
 
 def main() -> None:
@@ -75,17 +78,17 @@ def main() -> None:
     lrs = [eval_chain([g], 28)[0] for g in gts]
     # the default network single-frame: upscale() alone on a still face
     generic = backends.SingleFrame(backends.builtin_backend(registry.pick_builtin(4, "real"), "cpu"))
+    lanczos, _ = measure(lambda x: cv2.resize(x, (CROP, CROP), interpolation=cv2.INTER_LANCZOS4), gts, lrs)
+    up_row, up_outs = measure(generic, gts, lrs)
     res = {"command": " ".join(sys.argv), "faces": len(gts), "reference": generic.name,
-           "rows": {"lanczos": measure(lambda x: cv2.resize(x, (CROP, CROP), interpolation=cv2.INTER_LANCZOS4),
-                                       gts, lrs),
-                    "upscale": measure(generic, gts, lrs)}}
-    columns = [gts[:args.crop_faces], [generic(x) for x in lrs[:args.crop_faces]]]
+           "rows": {"lanczos": lanczos, "upscale": up_row}}
+    columns = [gts, up_outs]  # the --crops sheet: ground truth, upscale, each model
     for path in args.models:  # as face_layer(model=PATH) loads it
-        model = backends.face_backend(path, "cpu")
-        res["rows"][str(path)] = measure(model, gts, lrs)
-        columns.append([model(x) for x in lrs[:args.crop_faces]])
+        res["rows"][str(path)], outs = measure(backends.face_backend(path, "cpu"), gts, lrs)
+        columns.append(outs)
     if args.crops:
-        sheet = np.vstack([np.hstack([np.clip(c[i], 0, 1) for c in columns]) for i in range(len(columns[0]))])
+        k = min(args.crop_faces, len(gts))
+        sheet = np.vstack([np.hstack([c[i] for c in columns]) for i in range(k)])
         sheet = cv2.resize(sheet, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
         args.crops.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(args.crops), cv2.cvtColor((sheet * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR))
