@@ -25,7 +25,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core import metrics  # noqa: E402
-from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state  # noqa: E402
+from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state, widen_state  # noqa: E402
 from vs_plugin.training.loss import LOSSES, distill_loss, sharpness_ratio, sr_loss  # noqa: E402
 from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
@@ -77,7 +77,8 @@ def main() -> None:
                     "keep it when a fine-tune draws fresh training data with another --seed")
     ap.add_argument("--flow-preset", default="medium", help="DIS preset used to align neighbours")
     ap.add_argument("--init", type=Path, help="start from these weights (fine-tuning); fresh optimiser and schedule; "
-                    "a shallower FlowVSR is grown to --blocks by identity layers, one without --unshuffle "
+                    "a shallower FlowVSR is grown to --blocks by identity layers, a narrower one to --channels by "
+                    "zero-output channels, one without --unshuffle "
                     "is unshuffled (an x4 warm-starts an x2 --unshuffle 2)")
     ap.add_argument("--dataset", default="video", choices=["video", "faces", "real"],
                     help="video: multi-frame SR clips; faces: x4 face restoration crops (use --frames 1); "
@@ -118,6 +119,7 @@ def main() -> None:
         init_state = load_file(str(args.init))
         if args.dataset != "faces" or "head.weight" in init_state:
             init_state = deepen_state(init_state, args.blocks)  # a no-op at the same depth
+            init_state = widen_state(init_state, args.channels, seed=args.seed)  # a no-op at the same width
         if args.unshuffle > 1 and init_state["head.weight"].shape[1] != net.head.weight.shape[1]:
             init_state = unshuffle_state(init_state, args.unshuffle)  # e.g. the x4 as a warm start for x2
         net.load_state_dict(init_state, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from fractions import Fraction
@@ -166,5 +167,67 @@ def test_an_unwritable_output_folder_is_one_line_before_any_rendering(clip_with_
     r = run("upscale", clip_with_audio, "-o", out, *FAST, *extra)
     err = r.stderr.decode().strip()
     assert r.returncode == 2 and len(err.splitlines()) == 1, err
-    assert err.startswith(f"steadyscale: -o {out}: cannot write into {out.parent} (")
+    assert err.startswith(f"steadyscale: steadyscale.upscale: -o {out}: cannot write into {out.parent} (")
     assert err.endswith("); choose another -o folder")
+
+
+def test_an_existing_folder_as_output_is_refused_before_rendering(clip_with_audio, tmp_path):
+    folder = tmp_path / "x.mkv"
+    folder.mkdir()
+    r = run("upscale", clip_with_audio, "-o", folder, *FAST, "-y")
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.upscale: -o {folder} is a folder; give a file "
+                                         f"name such as {folder / 'out.mkv'}")
+    assert list(tmp_path.iterdir()) == [folder] and not list(folder.iterdir())
+
+
+def test_a_second_render_to_the_same_output_is_refused_while_the_first_runs(clip_with_audio, tmp_path):
+    from vs_plugin.app.output import OutputLock, lock_path
+    from vs_plugin.encode.ffmpeg import partial_path
+
+    out = tmp_path / "o.mkv"
+    with OutputLock(out):  # as a render in progress holds it
+        r = run("upscale", clip_with_audio, "-o", out, *FAST, "--end", 2)
+        assert r.returncode == 2
+        assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.upscale: -o {out} is being written by "
+                                             f"another steadyscale (pid {os.getpid()}); wait for it or choose "
+                                             "another name")
+        assert not out.exists()
+    assert not lock_path(out).exists()  # released and removed
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--end", 2)
+    assert r.returncode == 0, r.stderr.decode()
+    assert not lock_path(out).exists() and len(decode(out)) == 2
+    # partial files are this process's own: two writers never share one
+    assert partial_path(out).name == f".o.partial-{os.getpid()}.mkv"
+
+
+def test_a_frame_that_fails_to_render_says_why_in_one_line_and_v_adds_the_traceback(tmp_path):
+    import cv2
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    for n in range(4):
+        cv2.imwrite(str(seq / f"{n:04d}.png"), np.full((36, 64, 3), 40 * n, np.uint8))
+    cv2.imwrite(str(seq / "0002.png"), np.full((30, 64, 3), 9, np.uint8))  # another size, mid-sequence
+    out = tmp_path / "o.mkv"
+    r = run("upscale", seq, "-o", out, *FAST)
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == (f"steadyscale: encoding failed: steadyscale.source: cannot read "
+                                         f"{seq / '0002.png'} as a 64x36 image; nothing was written to {out}")
+    r = run("-v", "upscale", seq, "-o", out, *FAST)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback (most recent call last)" in err and 'source.py", line' in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seq"]
+
+
+def test_an_anamorphic_dvd_keeps_its_display_shape_in_square_pixels(tmp_path):
+    src = tmp_path / "dvd.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=720x480:rate=30000/1001", "-t", "0.2", "-vf", "setsar=32/27", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", str(src)], check=True)
+    out = tmp_path / "o.mkv"
+    r = run("upscale", src, "-o", out, "--model", "lanczos", "--width", "1920", "--height", "1080", "-q")
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        assert (v.width, v.height) == (1920, 1080)  # 720x480 at 32:27 is 16:9 (it came out 1620x1080)
+        assert v.sample_aspect_ratio == Fraction(1, 1)

@@ -160,7 +160,9 @@ def test_every_upscale_and_encode_parameter_is_an_option_with_the_descriptors_ty
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices
     not_flags = {"size": "--uhd/--dci", "format": "follows --bits"}
     for command in ("upscale", "script", "serve"):
-        actions = {a.dest: a for a in sub[command]._actions}
+        actions = {}
+        for a in sub[command]._actions:  # the parameter's own flag first, then aliases such as --no-audio
+            actions.setdefault(a.dest, a)
         for effect in (UPSCALE, ENCODE):
             for p in effect.params:
                 if p.name in not_flags or (p.name == "segment_frames" and command != "upscale"):
@@ -179,3 +181,63 @@ def test_a_bad_tile_is_a_one_line_error_naming_the_flag(clip_with_audio, tmp_pat
     r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--tile", "8by8")
     err = r.stderr.decode().strip().splitlines()
     assert r.returncode == 2 and "argument --tile: must be WxH or 'auto', got '8by8'" in err[-1]
+
+
+def test_script_never_replaces_the_input_or_an_existing_file_without_y(clip_with_audio, tmp_path):
+    src = tmp_path / "in.mp4"
+    src.write_bytes(clip_with_audio.read_bytes())
+    r = run("script", src, "-o", src, *FAST[:-1])
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.script: -o {src} is the input file itself; "
+                                         "choose another output name")
+    assert src.read_bytes() == clip_with_audio.read_bytes()
+    edited = tmp_path / "edit.vpy"
+    edited.write_text("# my hand-edited script\n")
+    r = run("script", src, "-o", edited, *FAST[:-1])
+    assert r.returncode == 2 and f"{edited} exists; pass -y to overwrite it" in r.stderr.decode()
+    assert edited.read_text() == "# my hand-edited script\n"
+    assert run("script", src, "-o", edited, *FAST[:-1], "-y").returncode == 0
+    assert "vs_plugin.upscale(" in edited.read_text()
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_and_sighup_clean_up_like_ctrl_c(tmp_path, signame, code):
+    """`docker stop` and a closed terminal: the hidden partial file and the lock are removed."""
+    import signal
+    import time
+    src = tmp_path / "src" / "in.mp4"
+    src.parent.mkdir()
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(src)],
+                   check=True)
+    work = tmp_path / "out"
+    out = work / "o.mkv"
+    p = subprocess.Popen([EXE, "upscale", str(src), "-o", str(out), "--model", "builtin-clean",
+                          "--width", "1280", "--height", "720", "--encoder", "ffv1"], stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(getattr(signal, signame), signal.SIG_DFL))
+    t0 = time.time()
+    while not list(work.glob(".*partial*")) and time.time() - t0 < 60:
+        time.sleep(0.05)
+    assert p.poll() is None, "the render ended before it could be stopped"
+    p.send_signal(getattr(signal, signame))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == code, err.decode()
+    assert "steadyscale: stopped by a signal; no partial output was left under the final name" in err.decode()
+    assert not out.exists() and not list(work.iterdir())
+
+
+def test_version():
+    from importlib.metadata import version
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.decode().startswith(f"steadyscale {version('steadyscale')} (VapourSynth R")
+
+
+def test_an_unreachable_ray_address_fails_at_once_and_leaves_nothing(clip_with_audio, tmp_path):
+    pytest.importorskip("ray", reason="Ray is the optional extra steadyscale[cluster]")
+    out = tmp_path / "o.mkv"
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--ray", "127.0.0.1:1", timeout=120)  # it hung 10+ min
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2
+    assert err.startswith("steadyscale: steadyscale.upscale: --ray 127.0.0.1:1: nothing answers there (")
+    assert not list(tmp_path.iterdir())  # no .parts folder, no lock, no partial file

@@ -8,17 +8,97 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from commands import FAST, run
+from commands import FAST, decode, run
 
 from vs_plugin.encode import find_ffmpeg
 
 
-def test_ffmpeg_failures_say_why(clip_with_audio, tmp_path):
-    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--end", 2, "--encoder-args=-bogus 1")
+@pytest.mark.parametrize("args, cause", [
+    ("-bogus 1", "Unrecognized option 'bogus'."),
+    ("-preset nonsense", "Error setting preset/tune nonsense/(null)."),  # the encoder's own line, not the last
+])
+def test_ffmpeg_failures_say_why(clip_with_audio, tmp_path, args, cause):
+    r = run("upscale", clip_with_audio, "-o", tmp_path / "o.mkv", *FAST, "--end", 2, f"--encoder-args={args}")
     assert r.returncode == 2
-    assert r.stderr.decode().strip().startswith(f"steadyscale: ffmpeg failed writing {tmp_path / 'o.mkv'}: ")
-    assert "Option not found" in r.stderr.decode()
+    assert r.stderr.decode().strip() == f"steadyscale: ffmpeg failed writing {tmp_path / 'o.mkv'}: {cause}"
     assert not list(tmp_path.iterdir())
+
+
+def _ts_with_broken_audio(folder: Path) -> Path:
+    """A 3 s MPEG-TS (H.264 + AAC) whose AAC is garbled for a stretch in the middle, as a
+    damaged broadcast recording is: its audio cannot be stream-copied (ffmpeg stops with 183)."""
+    good = folder / "good.ts"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(good)],
+                   check=True)
+    data = bytearray(good.read_bytes())
+    pid = lambda i: ((data[i + 1] & 0x1F) << 8) | data[i + 2]  # noqa: E731
+    audio = [i for i in range(0, len(data), 188) if pid(i) == 0x101]  # ffmpeg's first audio PID
+    rng = np.random.default_rng(0)
+    for i in audio[len(audio) // 3: len(audio) // 3 + 6]:
+        data[i + 4:i + 188] = rng.integers(0, 256, 184, dtype=np.uint8).tobytes()
+    bad = folder / "bad.ts"
+    bad.write_bytes(bytes(data))
+    copy = subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(bad), "-map", "0:a",
+                           "-c", "copy", str(folder / "a.mkv")], capture_output=True)
+    assert copy.returncode != 0  # really damaged
+    return bad
+
+
+def test_broken_audio_costs_the_audio_not_the_render(tmp_path):
+    bad = _ts_with_broken_audio(tmp_path)
+    out = tmp_path / "o.mkv"
+    r = run("upscale", bad, "-o", out, *FAST)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "could not be copied (Error parsing ADTS frame header!)" in r.stderr.decode()
+    with av.open(str(out)) as c:
+        assert [s.type for s in c.streams] == ["video", "audio"]
+        assert c.streams.audio[0].codec_context.name == "flac"  # decoded past the damage, encoded again
+    assert len(decode(out)) == 72
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_audio_tracks_and_subtitles_can_be_chosen(clip_with_subtitles, tmp_path):
+    kept = {}
+    for name, flags in {"none": ["--no-audio"], "first": ["--audio-tracks", "1"], "nosubs": ["--no-subs"]}.items():
+        out = tmp_path / f"{name}.mkv"
+        r = run("upscale", clip_with_subtitles, "-o", out, *FAST, "--end", 4, *flags)
+        assert r.returncode == 0, r.stderr.decode()
+        with av.open(str(out)) as c:
+            kept[name] = [s.type for s in c.streams]
+    assert kept == {"none": ["video", "subtitle"], "first": ["video", "audio", "subtitle"],
+                    "nosubs": ["video", "audio"]}
+    r = run("upscale", clip_with_subtitles, "-o", tmp_path / "x.mkv", *FAST, "--audio-tracks", "2")
+    assert r.returncode == 2 and not (tmp_path / "x.mkv").exists()
+    assert r.stderr.decode().strip() == (f"steadyscale: steadyscale.encode: audio_tracks 2: {clip_with_subtitles} "
+                                         "has 1 audio track(s)")
+
+
+@pytest.mark.parametrize("name, encoder, tag", [("o.mp4", "libx265", "hvc1"), ("o.mov", "libx265", "hvc1"),
+                                                ("o.mp4", "libx264", "avc1")])
+def test_mp4_and_mov_carry_the_video_tag_apple_devices_play(clip_with_audio, tmp_path, name, encoder, tag):
+    out = tmp_path / name
+    r = run("upscale", clip_with_audio, "-o", out, *FAST, "--end", 3, "--encoder", encoder)
+    assert r.returncode == 0, r.stderr.decode()
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.codec_tag == tag
+
+
+def test_h264_is_8_bit_unless_asked_and_pcm_audio_becomes_aac_in_mp4(tmp_path):
+    src = tmp_path / "pcm.mov"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", str(src)], check=True)
+    got = {}
+    for name, flags in {"fast.mp4": ["--preset", "fast"], "ten.mp4": ["--encoder", "libx264", "--bits", "10"],
+                        "pcm.mov": ["--encoder", "libx264"]}.items():
+        r = run("upscale", src, "-o", tmp_path / "out" / name, *FAST, *flags)
+        assert r.returncode == 0, r.stderr.decode()
+        with av.open(str(tmp_path / "out" / name)) as c:
+            got[name] = (c.streams.video[0].codec_context.pix_fmt, c.streams.audio[0].codec_context.name)
+    assert got == {"fast.mp4": ("yuv420p", "aac"), "ten.mp4": ("yuv420p10le", "aac"),
+                   "pcm.mov": ("yuv420p", "pcm_s16le")}  # MOV (QuickTime) plays PCM as it is
 
 
 @pytest.mark.parametrize("encoder, bits, want", [("libx265", 12, "yuv420p12le"), ("libx264", 8, "yuv420p")])

@@ -14,6 +14,8 @@ import pytest
 
 from vs_plugin.models import manager
 
+ROOT = Path(__file__).resolve().parents[2]
+
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 
 
@@ -122,3 +124,61 @@ def test_a_model_added_to_the_store_is_used_by_name_and_verified(tmp_path, store
     (store / "tiny_compact_x2.safetensors").write_bytes(b"tampered")
     with pytest.raises(vs.Error, match="does not match the sha256 recorded in the store"):
         vs_plugin.upscale(clip, 64, 48, model="tiny_compact_x2")
+
+
+def _flowvsr_file(path: Path, poison: float | None = None, gain: float = 1.0) -> Path:
+    """The shipped clean x2 saved again, with one weight set to ``poison`` or every body weight
+    multiplied by ``gain``."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+    shipped = ROOT / "models" / "builtin_clean_x2.safetensors"
+    with safe_open(str(shipped), "pt") as f:
+        meta = f.metadata()
+    state = load_file(str(shipped))
+    if poison is not None:
+        state["body.3.weight"][0, 0, 0, 0] = poison
+    for k in state:
+        if k.startswith("body.") and state[k].dim() == 4:
+            state[k] *= gain
+    save_file(state, str(path), metadata=meta)
+    return path
+
+
+@pytest.mark.parametrize("poison", [float("nan"), float("inf")])
+def test_weights_with_nan_or_inf_are_refused_at_load_and_by_models_add(tmp_path, store, poison):
+    import vapoursynth as vs
+
+    import vs_plugin
+    bad = _flowvsr_file(tmp_path / "bad.safetensors", poison=poison)
+    clip = vs.core.std.BlankClip(width=32, height=24, format=vs.RGBS, length=2)
+    with pytest.raises(vs.Error, match=r"has non-finite weights \(NaN or Inf in body.3.weight\); the file is damaged"):
+        vs_plugin.upscale(clip, 64, 48, model=str(bad))
+    with pytest.raises(ValueError, match="model bad.safetensors has non-finite weights"):
+        manager.add(bad)
+    assert not (store / "bad.safetensors").exists()
+
+
+def test_a_network_output_that_overflows_stops_the_render_with_a_clear_error(tmp_path):
+    import vapoursynth as vs
+
+    import vs_plugin
+    huge = _flowvsr_file(tmp_path / "huge.safetensors", gain=1e8)  # finite weights, an output that overflows
+    clip = vs.core.std.BlankClip(width=32, height=24, format=vs.RGBS, length=2, color=[0.3, 0.4, 0.5])
+    out = vs_plugin.upscale(clip, 64, 48, model=str(huge), radius=0)
+    with pytest.raises(vs.Error, match=r"model FlowVSR x2 \(huge.safetensors\) produced NaN or Inf on this frame"):
+        out.get_frame(0)
+
+
+def test_models_add_refuses_a_different_model_of_the_same_name_without_force(tmp_path, store):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _flowvsr_file(tmp_path / "a" / "m.safetensors")
+    second = _flowvsr_file(tmp_path / "b" / "m.safetensors", gain=0.5)
+    manager.add(first)
+    assert manager.add(first) == store / "m.safetensors"  # the same file again is fine
+    with pytest.raises(ValueError, match=r"models add: the store already holds a different m.safetensors "
+                                         r"\(sha256 [0-9a-f]{12}\.\.\.\); pass --force to replace it"):
+        manager.add(second)
+    assert manager.sha256_of(store / "m.safetensors") == manager.sha256_of(first)
+    manager.add(second, force=True)
+    assert manager.sha256_of(store / "m.safetensors") == manager.sha256_of(second)

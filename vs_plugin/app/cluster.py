@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..encode import EncodeError
-from ..errors import SteadyscaleError
+from ..errors import SteadyscaleError, first_line
 from .fingerprint import FILE as FINGERPRINT
 from .fingerprint import check_or_write, job_fingerprint
 from .render import RenderJob, build, frame_range, join_segments, parts_dir, segment_path
@@ -124,11 +124,31 @@ class _Progress:
 
 # --- the driver side -------------------------------------------------------------------------
 
+#: seconds to wait for a cluster's address to answer before giving up
+CONNECT_TIMEOUT = 10.0
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds when a ``HOST:PORT`` (or ``ray://HOST:PORT``) address has nothing
+    listening: Ray itself keeps retrying such an address for many minutes."""
+    host_port = address.removeprefix("ray://")
+    host, sep, port = host_port.rpartition(":")
+    if not sep or not port.isdigit():
+        return  # 'auto' and other forms are Ray's to resolve (it fails fast when none is running)
+    import socket
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as e:
+        raise SteadyscaleError("upscale", f"--ray {address}: nothing answers there ({e.strerror or e}); start a "
+                                          "cluster with 'ray start --head' or give its address") from None
+
+
 def _connect(address: str, verbose: bool) -> None:
     import ray
 
     if ray.is_initialized():
         return
+    _check_reachable(address)
     try:
         ray.init(address=address, log_to_driver=verbose, logging_level=logging.WARNING,
                  configure_logging=False, include_dashboard=False)
@@ -157,6 +177,7 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
     if gpus_per_task < 0:
         raise SteadyscaleError("upscale", f"--ray-gpus-per-task must be >= 0, got {gpus_per_task}")
     job = dataclasses.replace(job, input=str(Path(job.input).resolve()), output=Path(job.output).resolve())
+    _connect(address, verbose)  # first: an unreachable cluster fails in seconds and leaves nothing behind
     src, out = build(job)  # validates every parameter here, before any worker starts
     start, end = frame_range(out.num_frames, job.start, job.end)
     chunks = plan_chunks(start, end, int(job.encode.get("segment_frames", 240)), scene_cuts(src, start, end))
@@ -172,7 +193,6 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
     done_before = sum(e - s for (s, e), f in zip(chunks, files) if f.exists())
     log.info("%d chunks (%d to render, %d frames already done) in %s", len(chunks), len(todo), done_before, folder)
 
-    _connect(address, verbose)
     job_fields = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)}
     task = ray.remote(render_chunk).options(num_cpus=threads_per_task, num_gpus=gpus_per_task,
                                             max_retries=MAX_RETRIES, retry_exceptions=False)
@@ -188,7 +208,7 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
                     info = ray.get(ref)
                 except ray.exceptions.RayTaskError as err:
                     cause = err.cause if getattr(err, "cause", None) is not None else err
-                    msg = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+                    msg = first_line(cause)
                     raise EncodeError(f"chunk [{s}, {e}) failed: {msg}") from None
                 except ray.exceptions.RayError as err:  # died on every retry
                     raise EncodeError(f"chunk [{s}, {e}) was lost {MAX_RETRIES + 1} times "

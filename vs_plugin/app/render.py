@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import shlex
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ import vapoursynth as vs
 
 from ..encode import EncodeError, encode, find_ffmpeg
 from ..encode.ffmpeg import finish, partial_path
-from ..encode.streams import stream_args
+from ..encode.mux import mux
+from ..encode.streams import StreamChoice, check_choice, video_tag_args
 from ..encode.timestamps import Timeline, read_timeline
 from ..errors import SteadyscaleError
 from ..host.upscale import upscale
@@ -53,9 +53,20 @@ class RenderJob:
 ENCODER_BITS = {"libx264": (8, 10), "libx265": (8, 10, 12)}
 
 
+def encoder_bits(encoder: str, bits: int = 0) -> int:
+    """The bit depth asked for, or (0) the encoder's usual one: 8 for H.264, whose 10-bit
+    profile most hardware decoders and browsers cannot play; 10 for the others."""
+    if bits == 0:
+        return 8 if encoder == "libx264" else 10
+    if bits < 8:
+        raise SteadyscaleError("upscale", f"--bits must be 0 (the encoder's usual depth) or 8 to 16, got {bits}")
+    return bits
+
+
 def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
     """The pixel format handed to the encoder (y4m carries YUV and GRAY only, so RGB sources,
-    e.g. image sequences, leave as YUV 4:4:4)."""
+    e.g. image sequences, leave as YUV 4:4:4); ``bits`` 0: :func:`encoder_bits`."""
+    bits = encoder_bits(encoder, bits)
     if encoder == "prores":
         return core.query_video_format(vs.YUV, vs.INTEGER, max(bits, 10), 1, 0).id
     if encoder in ("libx265", "libx264"):
@@ -89,7 +100,7 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     """
     src = open_source(job.input, job.fps)
     params = dict(job.upscale)
-    fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 10))
+    fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 0))
     params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it
     out = upscale(src, **params)
     if job.faces is not None:
@@ -98,6 +109,12 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     if out.format.id != fmt:
         out = core.resize.Point(out, format=fmt, dither_type="none")
     return src, out
+
+
+def stream_choice(job: RenderJob) -> StreamChoice:
+    """The input's audio tracks and subtitles the job keeps."""
+    e = job.encode
+    return StreamChoice.parse(e.get("audio_tracks", "all"), e.get("subtitles", True))
 
 
 def _encode_args(job: RenderJob) -> dict:
@@ -132,6 +149,9 @@ def _video_offset(job: RenderJob, start: int, end: int, total: int) -> tuple[flo
 
 def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -> Path:
     """Render ``job``; the output appears under its final name only when complete."""
+    choice = stream_choice(job)  # a bad audio_tracks value fails here, before the graph is built
+    if Path(job.input).is_file():
+        check_choice(find_ffmpeg(), job.input, choice)
     src, out = build(job)
     start, end = frame_range(out.num_frames, job.start, job.end)
     part = out[start:end]
@@ -141,7 +161,7 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
         offset, shift = _video_offset(job, start, end, out.num_frames)
         audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset) if has_audio else None
         return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio,
-                      video_offset=shift, timeline=timeline.window(start, end))
+                      video_offset=shift, timeline=timeline.window(start, end), streams=stream_choice(job))
     return _render_segments(job, out, start, end, has_audio, progress)
 
 
@@ -200,20 +220,13 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
     tmp = partial_path(job.output)
     timeline = timeline_of(job, out)
     offset, shift = _video_offset(job, start, end, out.num_frames) if has_audio else (0.0, 0.0)
-    cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
-    if shift:
-        cmd += ["-itsoffset", f"{shift:.6f}"]
-    cmd += ["-f", "concat", "-safe", "0", "-i", lst.name]
-    if has_audio:
-        audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset)
-        cmd += audio + ["-map", "0:v:0", "-c:v", "copy"] + stream_args(cmd[0], audio[-1], job.output,
-                                                                                 cut="-t" in audio)
-    else:
-        cmd += ["-c", "copy"]
-    cmd += [str(tmp)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    Path(lst.name).unlink(missing_ok=True)
-    if r.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise EncodeError(f"joining segments failed: {r.stderr.strip()[-2000:]}")
+    audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset) if has_audio else None
+    try:
+        mux(find_ffmpeg(), ["-f", "concat", "-safe", "0", "-i", lst.name], tmp, audio_input=audio,
+            video_offset=shift, choice=stream_choice(job),
+            video_args=video_tag_args(job.output, job.encode.get("encoder", "libx265")))
+    except EncodeError as e:
+        raise EncodeError(f"joining segments failed: {e}") from None
+    finally:
+        Path(lst.name).unlink(missing_ok=True)
     finish(tmp, job.output, timeline.window(start, end))

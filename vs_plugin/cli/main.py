@@ -59,7 +59,11 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("range")
     r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")
     r.add_argument("--end", type=int, help="frame after the last one to render (default: the end)")
-    add_effect_options(p.add_argument_group("encoding"), ENCODE, ENCODE_FLAGS)
+    enc = p.add_argument_group("encoding")
+    add_effect_options(enc, ENCODE, ENCODE_FLAGS)
+    enc.add_argument("--no-audio", dest="audio_tracks", action="store_const", const="none",
+                     help="keep none of the input's audio (the same as --audio-tracks none)")
+    enc.add_argument("--no-subs", dest="subtitles", action="store_false", help="the same as --no-subtitles")
 
 
 def _job(args: argparse.Namespace):
@@ -108,37 +112,21 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if str(job.output) == "-":
         return _to_stdout(job)
-    _check_output(job.input, job.output, args.overwrite)
+    from ..app.output import OutputLock, check_output
     from ..encode.streams import container_of
+    check_output(job.input, job.output, args.overwrite)
     container_of(job.output, job.encode.get("encoder", "libx265"))  # before the graph is built
     t0 = time.time()
-    if args.ray:
-        from ..app.cluster import render_ray
-        out = render_ray(job, args.ray, progress=None if args.quiet else _progress("upscale"),
-                         gpus_per_task=args.ray_gpus_per_task, threads_per_task=args.ray_threads,
-                         storage=Path(args.ray_storage) if args.ray_storage else None, verbose=args.verbose)
-        print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
-        return 0
-    out = render(job, progress=None if args.quiet else _progress("upscale"))
+    with OutputLock(job.output):
+        if args.ray:
+            from ..app.cluster import render_ray
+            out = render_ray(job, args.ray, progress=None if args.quiet else _progress("upscale"),
+                             gpus_per_task=args.ray_gpus_per_task, threads_per_task=args.ray_threads,
+                             storage=Path(args.ray_storage) if args.ray_storage else None, verbose=args.verbose)
+        else:
+            out = render(job, progress=None if args.quiet else _progress("upscale"))
     print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
-
-
-def _check_output(src: str, out: Path, overwrite: bool) -> None:
-    """Refuse to destroy the input or an existing file, and fail now on an unwritable folder."""
-    if Path(src).exists() and out.exists() and out.resolve() == Path(src).resolve():
-        raise ValueError(f"-o {out} is the input file itself; choose another output name")
-    if out.exists() and not overwrite:
-        raise ValueError(f"{out} exists; pass -y to overwrite it, or choose another name")
-    import tempfile
-    folder = out.parent if str(out.parent) else Path(".")
-    try:  # a real file, not os.access: root passes access checks on read-only and virtual filesystems
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".steadyscale-probe-"):
-            pass
-    except OSError as e:
-        raise ValueError(f"-o {out}: cannot write into {folder} ({e.strerror or e}); "
-                         "choose another -o folder") from None
 
 
 def _to_stdout(job) -> int:
@@ -231,8 +219,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
+    from ..app.output import check_output
     from ..app.script import write_vpy
 
+    check_output(args.input, Path(args.output), args.overwrite, command="script")
     job = _job(args)
     path = write_vpy(job, Path(args.output))
     print(f"steadyscale: wrote {path}", file=sys.stderr)
@@ -295,7 +285,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             raise ValueError(str(e)) from None
         print(f"steadyscale: fetched {path}", file=sys.stderr)
         return 0
-    path = manager.add(args.name)
+    path = manager.add(args.name, force=args.force)
     print(f"steadyscale: added {path}", file=sys.stderr)
     return 0
 
@@ -330,10 +320,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """This install's version, with VapourSynth's core version beside it."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        ours = version("steadyscale")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        ours = "(not installed)"
+    try:
+        import vapoursynth as vs
+        return f"{ours} (VapourSynth R{vs.core.core_version.release_major})"
+    except Exception:  # noqa: BLE001 - the version line must not fail
+        return ours
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = OneLineErrors(prog="steadyscale", epilog=EPILOG,
                                  description="Flow-aligned, temporally stable AI video upscaling to 4K.")
     ap.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    ap.add_argument("--version", action="version", version=f"steadyscale {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineErrors)
 
     up = sub.add_parser("upscale", help="upscale a video or image sequence and encode it",
@@ -365,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "'steadyscale upscale' would, for vspipe, previewers and editors.")
     sc.add_argument("input", metavar="IN")
     sc.add_argument("-o", "--output", required=True, metavar="SCRIPT.vpy")
+    sc.add_argument("-y", "--overwrite", action="store_true", help="replace SCRIPT.vpy if it exists (default: refuse)")
     _add_graph_options(sc)
     sc.set_defaults(func=cmd_script)
 
@@ -394,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("action", choices=["list", "info", "fetch", "add"])
     mo.add_argument("name", nargs="?", help="model name, URL (fetch) or file (add)")
     mo.add_argument("--sha256", help="expected sha256 when fetching a URL")
+    mo.add_argument("--force", action="store_true", help="add: replace a different stored model of the same name")
     mo.set_defaults(func=cmd_models)
 
     be = sub.add_parser("bench", help="measure upscale() speed by stage (seconds per frame)",
@@ -416,22 +423,48 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``docker stop``, a closed terminal): cleaned up exactly like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate_like_interrupt() -> None:
+    import signal
+
+    def raise_terminated(signum, _frame):
+        raise Terminated(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:  # an inherited 'ignore' (nohup) is kept
+            signal.signal(sig, raise_terminated)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(name)s: %(message)s")
+    if args.command != "serve":  # serve installs its own handlers (libfuse's, or its server's)
+        _terminate_like_interrupt()
     try:
         return args.func(args)
-    except KeyboardInterrupt:
-        print("steadyscale: interrupted; no partial output was left under the final name", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        what = "stopped by a signal" if isinstance(e, Terminated) else "interrupted"
+        print(f"steadyscale: {what}; no partial output was left under the final name", file=sys.stderr)
+        return 128 + e.signum if isinstance(e, Terminated) else 130
     except Exception as e:  # expected failures get one line, not a traceback
+        import traceback
+
         import vapoursynth as vs
 
         from ..encode import EncodeError
+        from ..errors import first_line
         if isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError, PermissionError)):
-            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-            print(f"steadyscale: {msg}", file=sys.stderr)
+            if args.verbose:
+                traceback.print_exc(file=sys.stderr)
+            print(f"steadyscale: {first_line(e)}", file=sys.stderr)
             return 2
         raise
 

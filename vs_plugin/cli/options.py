@@ -15,7 +15,7 @@ from ..effects.descriptor import Effect, Param
 UPSCALE_FLAGS = ("width", "height", "fit", "model", "radius", "stability", "device", "precision", "ensemble",
                  "tile", "kernel", "flow_preset")
 #: the encode parameters every graph-building command sets (``segment_frames`` is upscale's own)
-ENCODE_FLAGS = ("encoder", "crf", "bits", "encoder_args")
+ENCODE_FLAGS = ("encoder", "crf", "bits", "encoder_args", "audio_tracks", "subtitles")
 
 
 def flag(name: str) -> str:

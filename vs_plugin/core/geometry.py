@@ -35,8 +35,10 @@ def _round_to(v: float, m: int, limit: int) -> int:
 
 
 def plan_resize(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str,
-                mod_w: int = 1, mod_h: int = 1) -> ResizePlan:
-    """Plan a resize of ``src`` onto ``dst`` (``mod_*``: size multiples the format needs).
+                mod_w: int = 1, mod_h: int = 1, sar: float = 1.0) -> ResizePlan:
+    """Plan a resize of ``src`` onto ``dst`` (``mod_*``: size multiples the format needs) in
+    square output pixels; ``sar``: the source's pixel aspect ratio (a 16:9 DVD is 720x480 at
+    32:27), so an anamorphic picture keeps its display shape.
 
     * ``stretch``: exactly ``dst``, aspect ratio ignored.
     * ``contain``: the largest aspect-preserving size inside ``dst`` (one side may be smaller).
@@ -50,9 +52,10 @@ def plan_resize(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str,
     full = (0.0, 0.0, float(src_w), float(src_h))
     if fit == "stretch":
         return ResizePlan(full, (dst_w, dst_h), (0, 0, 0, 0))
-    scale_contain = min(dst_w / src_w, dst_h / src_h)
+    disp_w = src_w * sar  # the source's width in square pixels
+    scale_contain = min(dst_w / disp_w, dst_h / src_h)
     if fit in ("contain", "pad"):
-        w = _round_to(src_w * scale_contain, mod_w, dst_w)
+        w = _round_to(disp_w * scale_contain, mod_w, dst_w)
         h = _round_to(src_h * scale_contain, mod_h, dst_h)
         if fit == "contain":
             return ResizePlan(full, (w, h), (0, 0, 0, 0))
@@ -60,6 +63,12 @@ def plan_resize(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str,
         left = (px // 2) // mod_w * mod_w
         top = (py // 2) // mod_h * mod_h
         return ResizePlan(full, (w, h), (left, px - left, top, py - top))
-    scale = max(dst_w / src_w, dst_h / src_h)
-    cw, ch = dst_w / scale, dst_h / scale
+    scale = max(dst_w / disp_w, dst_h / src_h)
+    cw, ch = dst_w / scale / sar, dst_h / scale
     return ResizePlan(((src_w - cw) / 2, (src_h - ch) / 2, cw, ch), (dst_w, dst_h), (0, 0, 0, 0))
+
+
+def pixel_aspect(props) -> float:
+    """The sample aspect ratio in frame ``props`` (``_SARNum/_SARDen``); 1 when absent or unset."""
+    num, den = int(props.get("_SARNum", 0)), int(props.get("_SARDen", 0))
+    return num / den if num > 0 and den > 0 else 1.0

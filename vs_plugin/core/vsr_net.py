@@ -129,6 +129,44 @@ def deepen_state(state: dict[str, torch.Tensor], blocks: int) -> dict[str, torch
     return grown
 
 
+def widen_state(state: dict[str, torch.Tensor], channels: int, seed: int = 0,
+                init_scale: float = 0.1) -> dict[str, torch.Tensor]:
+    """Weights of a narrower FlowVSR grown to ``channels`` features, computing the same function.
+
+    The new feature channels get small random incoming weights and zero outgoing weights (into
+    the old channels and the tail), so the wider network starts exactly where the trained one
+    stopped while the new channels already carry gradients (function-preserving widening, as in
+    Net2Net).
+    """
+    have = state["head.weight"].shape[0]
+    if channels < have:
+        raise ValueError(f"widen_state: cannot narrow {have} channels to {channels}")
+    if channels == have:
+        return dict(state)
+    gen = torch.Generator().manual_seed(seed)
+    new = channels - have
+
+    def grow_out(w: torch.Tensor) -> torch.Tensor:  # append output rows: small random, fan-in scaled
+        fan_in = w[0].numel() if w.dim() > 1 else 1
+        extra = torch.randn((new, *w.shape[1:]), generator=gen) * (init_scale / fan_in ** 0.5)
+        return torch.cat([w, extra.to(w.dtype)])
+
+    grown = dict(state)
+    convs = sorted(int(k.split(".")[1]) for k in state if k.startswith("body.") and k.endswith(".bias"))
+    grown["head.weight"] = grow_out(state["head.weight"])
+    grown["head.bias"] = torch.cat([state["head.bias"], state["head.bias"].new_zeros(new)])
+    for key in [k for k in state if k.startswith("body.") and state[k].dim() == 1 and not k.endswith(".bias")]:
+        grown[key] = torch.cat([state[key], state[key].new_full((new,), 0.25)])  # PReLU slopes
+    for i in convs:
+        w = state[f"body.{i}.weight"]
+        w = torch.cat([w, w.new_zeros((w.shape[0], new, *w.shape[2:]))], dim=1)  # old rows ignore new inputs
+        grown[f"body.{i}.weight"] = grow_out(w)
+        grown[f"body.{i}.bias"] = torch.cat([state[f"body.{i}.bias"], state[f"body.{i}.bias"].new_zeros(new)])
+    tw = state["tail.weight"]
+    grown["tail.weight"] = torch.cat([tw, tw.new_zeros((tw.shape[0], new, *tw.shape[2:]))], dim=1)
+    return grown
+
+
 def unshuffle_state(state: dict[str, torch.Tensor], unshuffle: int) -> dict[str, torch.Tensor]:
     """Weights of a FlowVSR turned into an ``unshuffle``-times space-to-depth one of the same
     width, depth and output channels: each input channel's weights are shared equally by its

@@ -12,9 +12,12 @@ ENCODE = register(Effect(
     params=(
         Param("encoder", "choice", "libx265", "video encoder", choices=("libx265", "libx264", "ffv1", "prores")),
         Param("crf", "float", 18.0, "constant rate factor (x264/x265)", min=0, max=51),
-        Param("bits", "int", 10, "output bit depth (x264: 8 or 10; x265: 8, 10 or 12; ffv1/prores up to 16)",
-              min=8, max=16),
+        Param("bits", "int", 0, "output bit depth (x264: 8 or 10; x265: 8, 10 or 12; ffv1/prores up to 16); "
+              "0: 8 for x264 (what hardware decoders and browsers play), 10 otherwise", min=0, max=16),
         Param("encoder_args", "str", "", "extra ffmpeg output arguments, e.g. '-preset slow'"),
+        Param("audio_tracks", "str", "all", "the input's audio tracks to keep: 'all', 'none', or numbers from 1 "
+              "such as '1,3'"),
+        Param("subtitles", "bool", True, "keep the input's subtitles"),
         Param("segment_frames", "int", 240, "frames per segment for --resume", min=1, max=100000),
     ),
 ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import vapoursynth as vs
 
-from .streams import container_of, stream_args
+from ..errors import first_line
+from .streams import StreamChoice, container_of, video_tag_args
 from .timestamps import Timeline, retime
 
 log = logging.getLogger("steadyscale.encode")
@@ -65,9 +67,9 @@ def colour_args(clip: vs.VideoNode, props=None) -> list[str]:
         rng = "pc" if int(p["_Range"]) == 1 else "tv"
         args += ["-color_range", rng]
         params.append(f"range={'full' if rng == 'pc' else 'limited'}")
-    if params and clip.format.color_family != vs.RGB:
-        args += ["-vf", "setparams=" + ":".join(params)]
-    return args
+    filters = ["setparams=" + ":".join(params)] if params and clip.format.color_family != vs.RGB else []
+    # square pixels, written as SAR 1:1 (an anamorphic source's ratio is resolved by the resize)
+    return args + ["-vf", ",".join(filters + ["setsar=1"])]
 
 
 def hdr10_metadata(props) -> dict[str, str]:
@@ -110,9 +112,24 @@ def encoder_params(props, encoder: str) -> list[str]:
     return []
 
 
+_LOG_TAG = re.compile(r"^(\[[^\]]*@ 0x[0-9a-f]+\] )+")
+
+
+def ffmpeg_reason(stderr: str, rc: int | None) -> str:
+    """Why ffmpeg failed, in one line: the first error it logged (the cause, such as the
+    encoder's own complaint about an option; what follows is its consequences), without
+    ffmpeg's ``[component @ 0x...]`` tags."""
+    for line in stderr.splitlines():
+        line = _LOG_TAG.sub("", line.strip())
+        if line:
+            return line
+    return f"exit code {rc}"
+
+
 def partial_path(path: Path) -> Path:
-    """Where an encode in progress is written: a hidden sibling with the same suffix."""
-    return path.with_name(f".{path.stem}.partial{path.suffix}")
+    """Where an encode in progress is written: a hidden sibling with the same suffix, named for
+    this process so that two writers can never share it."""
+    return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
 
 
 def finish(tmp: Path, path: Path, timeline: Timeline | None = None) -> Path:
@@ -138,14 +155,16 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
            extra_args: Sequence[str] = (), audio_from: str | None = None,
            progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None,
            audio_input_args: Sequence[str] | None = None, video_offset: float = 0.0,
-           timeline: Timeline | None = None) -> Path:
+           timeline: Timeline | None = None, streams: StreamChoice = StreamChoice()) -> Path:
     """Encode ``clip`` to ``path``. The file appears under its final name only when complete.
 
     ``audio_from``: a media file whose audio and subtitle streams are copied
     (``audio_input_args``: the full ``-ss ... -i FILE`` options instead, for a range;
     ``video_offset``: seconds the video starts after the audio's timeline begins;
-    ``timeline``: the input's frame times, kept when they vary). Raises
-    :class:`EncodeError` (and removes the partial file) when ffmpeg fails or on KeyboardInterrupt.
+    ``timeline``: the input's frame times, kept when they vary; ``streams``: which audio tracks
+    and subtitles). The video is encoded first and the other streams added by
+    :func:`.mux.mux`, so damaged audio never costs the render. Raises :class:`EncodeError` (and
+    removes the partial files) when ffmpeg fails or on KeyboardInterrupt.
     """
     path = Path(path)
     if encoder not in ENCODERS:
@@ -154,18 +173,17 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     tmp = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     exe = ffmpeg or find_ffmpeg()
+    audio = list(audio_input_args or (["-i", str(audio_from)] if audio_from else []))
+    video_tmp = tmp.with_name(f"{tmp.stem}.video{tmp.suffix}") if audio else tmp
     cmd = [exe, "-hide_banner", "-loglevel", "error", "-y"]
-    if video_offset:  # the video starts this late in the source: keep its place against the audio
+    if video_offset and not audio:  # the video starts this late in the source: keep its place
         cmd += ["-itsoffset", f"{video_offset:.6f}"]
     cmd += ["-f", "yuv4mpegpipe", "-i", "pipe:0"]
-    if audio_from or audio_input_args:
-        extra = list(audio_input_args or ["-i", str(audio_from)])
-        cmd += extra + ["-map", "0:v:0"] + stream_args(exe, extra[-1], path, cut="-t" in extra)
     props = clip.get_frame(0).props  # colour tags and HDR10 metadata: one frame request, not two
-    cmd += ENCODERS[encoder] + encoder_params(props, encoder)
+    cmd += ENCODERS[encoder] + encoder_params(props, encoder) + video_tag_args(path, encoder)
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]
-    cmd += colour_args(clip, props) + list(extra_args) + [str(tmp)]
+    cmd += colour_args(clip, props) + list(extra_args) + [str(video_tmp)]
     log.info("encoding %d frames: %s", clip.num_frames, " ".join(cmd))
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -176,20 +194,25 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
         err = proc.stderr.read().decode(errors="replace")
         rc = proc.wait()
         if rc != 0:
-            raise EncodeError(f"ffmpeg exited with code {rc}: {err.strip()[-2000:]}")
+            raise EncodeError(f"ffmpeg failed writing {path}: {ffmpeg_reason(err, rc)}")
+        if audio:
+            from .mux import mux
+            mux(exe, ["-i", str(video_tmp)], tmp, audio_input=audio, video_offset=video_offset, choice=streams,
+                video_args=video_tag_args(path, encoder))
     except BaseException as e:
-        exited = proc.poll() is not None  # ffmpeg gave up first: its own words say why
+        exited = proc.poll() not in (None, 0)  # ffmpeg gave up first: its own words say why
+        video_tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if exited and not isinstance(e, (EncodeError, KeyboardInterrupt)):
-            err = proc.stderr.read().decode(errors="replace").strip().splitlines()
-            tmp.unlink(missing_ok=True)
-            reason = err[-1] if err else f"exit code {proc.returncode}"
-            raise EncodeError(f"ffmpeg failed writing {path}: {reason}") from None
+            err = proc.stderr.read().decode(errors="replace")
+            raise EncodeError(f"ffmpeg failed writing {path}: {ffmpeg_reason(err, proc.returncode)}") from None
         proc.kill()
         proc.wait()
-        tmp.unlink(missing_ok=True)
         if isinstance(e, EncodeError):
             raise
         if isinstance(e, KeyboardInterrupt):  # the CLI reports it and exits 130, as shells expect
             raise
-        raise EncodeError(f"encoding failed ({e}); nothing was written to {path}") from e
+        raise EncodeError(f"encoding failed: {first_line(e)}; nothing was written to {path}") from e
+    if video_tmp != tmp:
+        video_tmp.unlink(missing_ok=True)
     return finish(tmp, path, timeline)

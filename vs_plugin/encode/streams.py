@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SteadyscaleError
@@ -82,28 +83,84 @@ RANGE_AUDIO = {"matroska": ["flac"], "nut": ["flac"], "mp4": ["aac", "256k"], "m
                "webm": ["libopus", "160k"]}
 
 
-def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1, cut: bool = False) -> list[str]:
+def _audio_fits(fmt: str, codec: str) -> bool:
+    """Whether ``fmt`` holds ``codec`` audio in a way players play: WebM takes Opus/Vorbis only;
+    MP4 takes PCM and TrueHD only as ffmpeg extensions that players, phones and browsers refuse."""
+    if fmt == "webm":
+        return codec in ("opus", "vorbis")
+    if fmt == "mp4":
+        return not (codec.startswith("pcm_") or codec in ("truehd", "mlp"))
+    return True
+
+
+@dataclass(frozen=True)
+class StreamChoice:
+    """Which of the input's audio and subtitle streams to carry: ``audio`` None for all, else
+    the 1-based audio track numbers (empty: none); ``subtitles`` whether to carry them."""
+
+    audio: tuple[int, ...] | None = None
+    subtitles: bool = True
+
+    @classmethod
+    def parse(cls, audio_tracks: str = "all", subtitles: bool = True) -> "StreamChoice":
+        text = str(audio_tracks).strip().lower()
+        if text == "all":
+            return cls(None, subtitles)
+        if text == "none":
+            return cls((), subtitles)
+        try:
+            tracks = tuple(int(t) for t in text.split(","))
+        except ValueError:
+            tracks = ()
+        if not tracks or min(tracks) < 1:
+            raise SteadyscaleError("encode", f"audio_tracks must be 'all', 'none' or track numbers from 1 such "
+                                             f"as '1,3', got {audio_tracks!r}")
+        return cls(tracks, subtitles)
+
+
+def check_choice(ffmpeg: str, src: str, choice: StreamChoice) -> None:
+    """Refuse audio track numbers that ``src`` does not have (before anything is rendered)."""
+    n_audio = sum(kind == "audio" for kind, _ in probe_streams(ffmpeg, src))
+    missing = [t for t in choice.audio or () if t > n_audio]
+    if missing:
+        raise SteadyscaleError("encode", f"audio_tracks {','.join(map(str, missing))}: {src} has "
+                                         f"{n_audio} audio track(s)")
+
+
+def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1, cut: bool = False,
+                choice: StreamChoice = StreamChoice(), reencode: bool = False) -> list[str]:
     """``-map``/codec options carrying ``src``'s audio and subtitles into ``out`` (video is map 0).
 
     ``cut``: the audio input is a range (``-ss``/``-t``). Copied audio can only be cut at its
     packets (20-90 ms each), so Matroska would play a stretch of audio before the first frame
     and after the last; a range's audio is decoded, cut to the sample, and encoded again (FLAC
-    where the container takes it, else AAC 256 kb/s), with one warning."""
+    where the container takes it, else AAC 256 kb/s), with one warning. ``reencode``: the same
+    for every audio stream (a damaged stream that cannot be copied is decoded past its errors).
+    ``choice``: the audio tracks and subtitles to keep."""
     fmt = container_of(out)
     args: list[str] = []
-    audio = subs = kept = 0
-    for kind, codec in probe_streams(ffmpeg, src):
+    audio = subs = kept = kept_audio = 0
+    streams = probe_streams(ffmpeg, src)
+    check_choice(ffmpeg, src, choice)
+    for kind, codec in streams:
         if kind == "audio":
-            args += ["-map", f"{input_index}:a:{audio}"]
-            if cut or (fmt == "webm" and codec not in ("opus", "vorbis")):
-                enc = RANGE_AUDIO[fmt]
-                args += [f"-c:a:{audio}", enc[0]] + ([f"-b:a:{audio}", enc[1]] if len(enc) > 1 else [])
-                if enc[0] != "flac":
-                    log.warning("steadyscale: %s audio re-encoded to %s (%s)", codec, enc[0],
-                                "cut to the rendered range" if cut else "for WebM")
-            else:
-                args += [f"-c:a:{audio}", "copy"]
             audio += 1
+            if choice.audio is not None and audio not in choice.audio:
+                continue
+            args += ["-map", f"{input_index}:a:{audio - 1}"]
+            k = kept_audio
+            if cut or reencode or not _audio_fits(fmt, codec):
+                enc = RANGE_AUDIO[fmt]
+                args += [f"-c:a:{k}", enc[0]] + ([f"-b:a:{k}", enc[1]] if len(enc) > 1 else [])
+                if enc[0] != "flac":
+                    why = "cut to the rendered range" if cut else ("damaged" if reencode else f"for {fmt}")
+                    log.warning("steadyscale: %s audio re-encoded to %s (%s)", codec, enc[0], why)
+            else:
+                args += [f"-c:a:{k}", "copy"]
+            kept_audio += 1
+            continue
+        subs += 1
+        if not choice.subtitles:
             continue
         text = codec in TEXT_SUBS
         target = {"matroska": "srt" if codec == "mov_text" else "copy", "nut": "copy",
@@ -112,7 +169,14 @@ def stream_args(ffmpeg: str, src: str, out: Path, input_index: int = 1, cut: boo
         if target is None:
             log.warning("steadyscale: %s subtitles dropped: %s cannot hold them (use .mkv to keep them)", codec, fmt)
         else:
-            args += ["-map", f"{input_index}:s:{subs}", f"-c:s:{kept}", target]
+            args += ["-map", f"{input_index}:s:{subs - 1}", f"-c:s:{kept}", target]
             kept += 1
-        subs += 1
+    if reencode and kept_audio:
+        args += ["-af", "aresample=async=1"]  # a damaged stretch becomes silence: the rest keeps its place
     return args
+
+
+def video_tag_args(out: Path, encoder: str) -> list[str]:
+    """HEVC in MP4/MOV tagged ``hvc1`` (parameter sets in the sample description), the tag Apple
+    devices and browsers require; ffmpeg's default ``hev1`` plays only elsewhere."""
+    return ["-tag:v", "hvc1"] if encoder == "libx265" and container_of(out) in ("mp4", "mov") else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import vapoursynth as vs
 
-from ..core.geometry import SIZE_PRESETS, plan_resize
+from ..core.geometry import SIZE_PRESETS, pixel_aspect, plan_resize
 from ..effects.resize import RESIZE_TO
 from . import props as colour_props
 from .errors import as_vs_errors, check_clip, check_size_for_format, fail
@@ -76,7 +76,8 @@ def resize_to(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: st
     w, h = target_size(func, p["width"], p["height"], p["size"])
     check_size_for_format(func, w, h, fmt)
     mod_w, mod_h = 1 << fmt.subsampling_w, 1 << fmt.subsampling_h
-    plan = plan_resize(clip.width, clip.height, w, h, p["fit"], mod_w, mod_h)
+    plan = plan_resize(clip.width, clip.height, w, h, p["fit"], mod_w, mod_h,
+                       sar=pixel_aspect(clip.get_frame(0).props))
     src = colour_props.resolve(clip, func)
     dst = colour_props.output_spec(src, fmt, *plan.out)
     return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
@@ -109,4 +110,4 @@ def apply_plan(clip: vs.VideoNode, plan, fmt: vs.VideoFormat, src: colour_props.
     left, right, top, bottom = plan.pad
     if left or right or top or bottom:
         out = core.std.AddBorders(out, left, right, top, bottom, color=black(fmt, dst))
-    return out
+    return core.std.SetFrameProps(out, _SARNum=1, _SARDen=1)  # the plan's output pixels are square

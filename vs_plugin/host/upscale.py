@@ -8,7 +8,7 @@ from dataclasses import replace
 import vapoursynth as vs
 
 from ..core import flow as flowlib
-from ..core.geometry import ResizePlan, plan_resize
+from ..core.geometry import ResizePlan, pixel_aspect, plan_resize
 from ..effects.flow import FLOW, PAIR
 from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
 from ..models import backends
@@ -114,9 +114,11 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     fmt = resolve_format(func, clip, p["format"])
     w, h = target_size(func, p["width"], p["height"], p["size"])
     check_size_for_format(func, w, h, fmt)
-    plan = plan_resize(clip.width, clip.height, w, h, p["fit"], 1 << fmt.subsampling_w, 1 << fmt.subsampling_h)
+    props0 = clip.get_frame(0).props
+    plan = plan_resize(clip.width, clip.height, w, h, p["fit"], 1 << fmt.subsampling_w, 1 << fmt.subsampling_h,
+                       sar=pixel_aspect(props0))
     src = colour_props.resolve(clip, func)
-    field_based = int(clip.get_frame(0).props.get("_FieldBased", 0))
+    field_based = int(props0.get("_FieldBased", 0))
     if field_based in (1, 2):  # upscaling woven fields smears combing into the picture
         raise fail(func, f"the clip is interlaced (_FieldBased={field_based}, "
                          f"{'bottom' if field_based == 1 else 'top'} field first); deinterlace it first "

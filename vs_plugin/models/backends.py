@@ -157,6 +157,22 @@ class MultipleOf:
         return self.get_padding(width, height) == (0, 0)
 
 
+def check_finite(module: torch.nn.Module, name: str) -> None:
+    """Refuse a network whose weights hold NaN or Inf: it renders garbage (a solid colour) for
+    every frame, which should be a clear error at graph build, not a finished video."""
+    for key, t in list(module.state_dict().items()):
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise ValueError(f"model {name} has non-finite weights (NaN or Inf in {key}); "
+                             "the file is damaged or its training diverged")
+
+
+def check_output_finite(result: torch.Tensor, name: str) -> None:
+    """Stop a render whose network output is NaN or Inf (one sum: either propagates through it)."""
+    if not bool(torch.isfinite(result.sum())):
+        raise ValueError(f"steadyscale.upscale: model {name} produced NaN or Inf on this frame; "
+                         "try precision='fp32' or another model")
+
+
 class TorchSR:
     """A torch SR module on a device, in a precision, tiled on a fixed grid when asked."""
 
@@ -166,6 +182,7 @@ class TorchSR:
                  tiling: ModelTiling | None = None,
                  tile: tuple[int, int] | None = None, overlap: int = 16, halo: int = 16,
                  channels_last: bool = False, ensemble: bool = False):
+        check_finite(module, name)
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(precision, self.device, fp16, bf16)
         self.module = module.eval().to(self.device, self.dtype)
@@ -215,6 +232,7 @@ class TorchSR:
         h, w = crops[0].shape[:2]
         with torch.inference_mode():
             out = self._net(*self._inputs(crops))
+            check_output_finite(out, self.name)
             out = out[0, :, : h * self.scale, : w * self.scale].float().cpu().numpy().transpose(1, 2, 0)
         out = np.ascontiguousarray(out)
         if self._residual:
@@ -252,6 +270,7 @@ class TorchSR:
         f, hu, wu = s * u, h // u, w // u  # the network's grid is the input's / unshuffle
         with torch.inference_mode():
             res = self.module.features_lr(self._packed_input(crops))
+            check_output_finite(res, self.name)
             res = res[0, :, :hu, :wu].float().cpu().permute(1, 2, 0).numpy()  # (hu, wu, 3*f*f), a view
         res = res.reshape(hu, wu, 3, f, f)
         for c, plane in enumerate(planes):
@@ -286,7 +305,6 @@ class TorchSR:
                 return out
             result = run_tiled(self._run, inputs, self.scale, self.tile, self.overlap, self.halo)
         return _into(np.ascontiguousarray(result, dtype=np.float32), out)
-        return out
 
 
 def builtin_backend(desc, device="auto", precision="auto", tile=None, ensemble: bool = False) -> TorchSR:

@@ -137,24 +137,31 @@ def check_model_file(path: Path) -> str:
     """What ``path`` is (an SR/face model spandrel loads, a FlowVSR file, or a YuNet detector);
     raises ValueError otherwise. Never unpickles arbitrary code."""
     from ..core.face.detect import YUNET_SHA256
-    from .backends import flowvsr_file, load_model_file
+    from .backends import check_finite, flowvsr_file, load_model_file
     if path.suffix.lower() == ".onnx":
         if sha256_of(path) in YUNET_SHA256:
             return "YuNet face detector"
         raise ValueError(f"{path.name}: unknown ONNX file (only the YuNet detector releases are accepted)")
-    if flowvsr_file(path) is not None:
+    net = flowvsr_file(path)
+    if net is not None:
+        check_finite(net, path.name)
         return "FlowVSR (steadyscale)"
     desc = load_model_file(path)
+    check_finite(desc.model, path.name)
     return f"{desc.architecture.name} x{desc.scale}"
 
 
-def add(path: str | Path) -> Path:
-    """Check a local model file and copy it into the store (atomically), recording its sha256."""
+def add(path: str | Path, force: bool = False) -> Path:
+    """Check a local model file and copy it into the store (atomically), recording its sha256.
+    A different file already stored under the same name is replaced only with ``force``."""
     src = Path(path)
     kind = check_model_file(src)
     store = store_dir()
     store.mkdir(parents=True, exist_ok=True)
     dest = store / src.name
+    if dest.exists() and not force and sha256_of(dest) != sha256_of(src):
+        raise ValueError(f"models add: the store already holds a different {dest.name} "
+                         f"(sha256 {sha256_of(dest)[:12]}...); pass --force to replace it, or rename the file")
     part = dest.with_name(f".{dest.name}.part")
     shutil.copyfile(src, part)
     part.replace(dest)
