@@ -17,3 +17,4 @@ def test_subpixel_pattern_finds_a_four_pixel_grid_wherever_it_starts():
     assert plain < 0.06 and striped > 1.5 * plain
     assert abs(metrics.subpixel_pattern(stripes[1:125, 3:127]) - striped) < 0.25 * striped  # another phase
     assert metrics.subpixel_pattern(np.full((64, 64, 3), 0.5, np.float32)) == 0.0  # flat: no detail, no pattern
+

@@ -269,6 +269,30 @@ def test_hdr10_mastering_display_and_light_levels_are_kept(tmp_path, encoder):
         assert (props["_Transfer"], props["_Primaries"], props["_Matrix"]) == (16, 9, 9)
 
 
+def test_an_mp4_with_frames_lost_in_the_middle_keeps_the_gap(tmp_path):
+    """MP4 keeps every packet in its index, so damaged frames are packets that do not decode:
+    the source has 93 frames for 96 packets and the rest must keep their times (they were
+    re-timed at the constant rate, up to 55 ms off after the gap)."""
+    good = tmp_path / "good.mp4"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x180:rate=24", "-t", "4", "-c:v", "libx264", "-g", "24", str(good)], check=True)
+    with av.open(str(good)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(c.streams.video[0]) if p.pos is not None]
+    data = bytearray(good.read_bytes())
+    rng = np.random.default_rng(1)
+    for pos, size in packets[50:53]:
+        data[pos:pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "o.mkv"
+    r = run("upscale", bad, "-o", out, *FAST)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "damaged or paused" in r.stderr.decode()
+    got = _video_times(out)
+    want = [n / 24 for n in range(96) if n not in (49, 50, 51)]  # the three frames that no longer decode
+    assert len(got) == 93 and max(abs(a - b) for a, b in zip(got, want)) < 0.0015
+
+
 def test_a_file_damaged_in_the_middle_keeps_its_frames_in_time(tmp_path):
     """Frames lost to corruption leave a gap: the rest must not slide earlier (out of sync with
     the audio), as they did when every frame was renumbered at the nominal rate."""

@@ -61,6 +61,8 @@ def read_timeline(path: str | os.PathLike, frames: int, fps: Fraction) -> Timeli
     except (av.FFmpegError, IndexError, OSError):
         return Timeline(fps)
     pts.sort()
+    if len(pts) > frames >= 2:  # packets that do not decode (a damaged stretch): the source skips them too
+        pts = _decoded_pts(path) or pts
     if len(pts) != frames or frames < 2:
         if frames >= 2 and len(pts) > 1:
             log.warning("steadyscale: %s has %d video packets for %d frames; its timestamps are "
@@ -73,12 +75,33 @@ def read_timeline(path: str | os.PathLike, frames: int, fps: Fraction) -> Timeli
     times = tuple((p - pts[0]) * tb for p in [*pts, end])
     usual = sorted(durs)[len(durs) // 2]
     gap = max(range(len(durs)), key=durs.__getitem__)
-    if durs[gap] > 4 * usual:  # a damaged stretch whose frames could not be decoded, or a pause in recording
+    if durs[gap] > 3.5 * usual:  # 3+ frames missing: a damaged stretch that did not decode, or a paused recording
         log.warning("steadyscale: %s has no frames for %.3f s after frame %d (damaged or paused); "
                     "the gap is kept so the audio stays in sync", path, float(durs[gap] * tb), gap)
     log.info("steadyscale: %s has a variable frame rate (%d frames, %.3f s); its timestamps are kept",
              path, frames, float(times[-1]))
     return Timeline(fps, times)
+
+
+def _decoded_pts(path: str | os.PathLike) -> list[int]:
+    """Sorted presentation times of the video frames that really decode (bestsource, like any
+    FFmpeg decoder, drops the rest), or [] when the file cannot be read. Decodes the whole
+    video, so it runs only when the packet count says frames were lost."""
+    import av
+    log.info("steadyscale: %s has more video packets than decodable frames; decoding it to find the gaps", path)
+    pts: list[int] = []
+    try:
+        with av.open(str(path)) as c:
+            st = c.streams.video[0]
+            st.thread_type = "AUTO"
+            for pkt in c.demux(st):
+                try:
+                    pts += [f.pts for f in pkt.decode() if f.pts is not None]
+                except av.FFmpegError:  # the damaged packets themselves
+                    continue
+    except (av.FFmpegError, IndexError, OSError):
+        return []
+    return sorted(pts)
 
 
 def retime(src: Path, dst: Path, timeline: Timeline) -> None:
