@@ -32,6 +32,8 @@ EXPECTED = {
         "(clip: 'vs.VideoNode', width: 'int' = 3840, height: 'int' = 2160, fit: 'str' = 'contain', "
         "kernel: 'str' = 'lanczos', size: 'str | None' = None, "
         "format: 'int | None' = None) -> 'vs.VideoNode'",
+    "deinterlace":
+        "(clip: 'vs.VideoNode', mode: 'str' = 'auto', tff: 'bool | None' = None) -> 'vs.VideoNode'",
     "scene_changes":
         "(clip: 'vs.VideoNode', threshold: 'float' = 0.3, ratio: 'float' = 1.5, min_diff: 'float' = 0.04, "
         "force: 'bool' = False) -> 'vs.VideoNode'",

@@ -231,3 +231,43 @@ def test_an_anamorphic_dvd_keeps_its_display_shape_in_square_pixels(tmp_path):
         v = c.streams.video[0]
         assert (v.width, v.height) == (1920, 1080)  # 720x480 at 32:27 is 16:9 (it came out 1620x1080)
         assert v.sample_aspect_ratio == Fraction(1, 1)
+
+
+@pytest.fixture(scope="module")
+def interlaced_dvd(tmp_path_factory) -> Path:
+    """A 720x480 29.97i clip (top field first, flagged as such) woven from 59.94p ground truth."""
+    p = tmp_path_factory.mktemp("dvd") / "interlaced.mkv"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=720x480:rate=60000/1001", "-t", "0.5",
+                    "-vf", "tinterlace=interleave_top,setfield=tff",
+                    "-c:v", "libx264", "-flags", "+ilme+ildct", "-x264opts", "tff=1", "-pix_fmt", "yuv420p", str(p)],
+                   check=True)
+    return p
+
+
+@pytest.mark.parametrize("mode, frames, rate", [("auto", 30, Fraction(60000, 1001)), ("bob", 30, Fraction(60000, 1001)),
+                                                ("same-rate", 15, Fraction(30000, 1001))])
+def test_interlaced_sources_are_deinterlaced_to_the_right_frame_count_and_rate(interlaced_dvd, tmp_path, mode,
+                                                                               frames, rate):
+    out = tmp_path / "o.mkv"
+    r = run("upscale", interlaced_dvd, "-o", out, "--model", "lanczos", "--width", "1440", "--height", "960", "-q",
+            "--deinterlace", mode)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stderr.decode().count("\n") == 1  # only the 'wrote' line: no timestamp warning
+    with av.open(str(out)) as c:
+        assert abs(float(c.streams.video[0].average_rate) - rate) < 0.01  # Matroska's clock is in ms
+    assert len(decode(out)) == frames
+
+
+def test_deinterlace_off_refuses_an_interlaced_source_and_auto_leaves_progressive_alone(interlaced_dvd,
+                                                                                        clip_with_audio, tmp_path):
+    import vapoursynth as vs
+
+    import vs_plugin
+    r = run("upscale", interlaced_dvd, "-o", tmp_path / "o.mkv", *FAST, "--deinterlace", "off")
+    assert r.returncode == 2 and "the clip is interlaced (_FieldBased=2, top field first)" in r.stderr.decode()
+    progressive = vs.core.bs.VideoSource(str(clip_with_audio), cachemode=0)
+    assert vs_plugin.deinterlace(progressive) is progressive
+    with pytest.raises(vs.Error, match="steadyscale.deinterlace: mode must be one of 'auto', 'bob', 'same-rate', "
+                                       "'off', got 'yadif'"):
+        vs_plugin.deinterlace(progressive, "yadif")

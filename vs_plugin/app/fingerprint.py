@@ -68,6 +68,7 @@ def job_fingerprint(job) -> dict:
         "input": input_identity(job.input),
         "range": [job.start, job.end],
         "fps": job.fps,
+        "deinterlace": job.deinterlace,
         "upscale": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(up.items())},
         "faces": faces,
         "encode": dict(sorted(job.encode.items())),

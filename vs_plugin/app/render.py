@@ -25,6 +25,7 @@ from ..encode.mux import mux
 from ..encode.streams import StreamChoice, check_choice, video_tag_args
 from ..encode.timestamps import Timeline, read_timeline
 from ..errors import SteadyscaleError
+from ..host.deinterlace import deinterlace
 from ..host.upscale import upscale
 from .fingerprint import check_or_write, job_fingerprint
 from .source import open_source
@@ -47,6 +48,7 @@ class RenderJob:
     max_segments: int | None = None
     faces: dict | None = None  # face_layer() values, or None for no face layer
     fps: str | None = None  # frame rate of an image-sequence input (video files keep their own)
+    deinterlace: str = "auto"  # host/deinterlace.py MODES
 
 
 #: bit depths each H.26x encoder takes (ffmpeg's libx264 and libx265 builds: 8/10, and 8/10/12)
@@ -98,7 +100,7 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     The range is cut *after* the graph so frames near --start/--end see the same neighbours
     as in a full render.
     """
-    src = open_source(job.input, job.fps)
+    src = deinterlace(open_source(job.input, job.fps), job.deinterlace)
     params = dict(job.upscale)
     fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 0))
     params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it

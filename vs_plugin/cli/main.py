@@ -55,6 +55,9 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     faces.add_argument("--faces", dest="faces", action="store_true", default=None,
                        help="restore faces as their own layer")
     faces.add_argument("--no-faces", dest="faces", action="store_false", help="do not restore faces")
+    g.add_argument("--deinterlace", default="auto", choices=["auto", "bob", "same-rate", "off"],
+                   help="interlaced sources (DVD, broadcast): bob = a frame per field (59.94p from 29.97i), "
+                        "same-rate = a frame per frame; auto bobs what the field props call interlaced (default)")
     g.add_argument("--fps", help="frame rate of an image-sequence input, e.g. 25 or 30000/1001 (default 24)")
     r = p.add_argument_group("range")
     r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")
@@ -96,7 +99,8 @@ def _job(args: argparse.Namespace):
                              "onto the upscale without crop or padding)")
     return RenderJob(input=args.input, output=Path(getattr(args, "output", "-")), upscale=up, encode=enc,
                      start=args.start, end=args.end, resume=getattr(args, "resume", False),
-                     max_segments=getattr(args, "max_segments", None), faces=faces, fps=args.fps)
+                     max_segments=getattr(args, "max_segments", None), faces=faces, fps=args.fps,
+                     deinterlace=args.deinterlace)
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:

@@ -63,6 +63,8 @@ def read_timeline(path: str | os.PathLike, frames: int, fps: Fraction) -> Timeli
     pts.sort()
     if len(pts) > frames >= 2:  # packets that do not decode (a damaged stretch): the source skips them too
         pts = _decoded_pts(path) or pts
+    if len(pts) * 2 == frames:  # an interlaced source bobbed to a frame per field: constant rate
+        return Timeline(fps)
     if len(pts) != frames or frames < 2:
         if frames >= 2 and len(pts) > 1:
             log.warning("steadyscale: %s has %d video packets for %d frames; its timestamps are "

@@ -122,7 +122,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     if field_based in (1, 2):  # upscaling woven fields smears combing into the picture
         raise fail(func, f"the clip is interlaced (_FieldBased={field_based}, "
                          f"{'bottom' if field_based == 1 else 'top'} field first); deinterlace it first "
-                         "(e.g. core.bwdif.Bwdif or QTGMC), or set _FieldBased=0 if it is really progressive")
+                         "(vs_plugin.deinterlace(clip), or --deinterlace on the command line), or set "
+                         "_FieldBased=0 if it is really progressive")
     dst = colour_props.output_spec(src, fmt, *plan.out)
     if isinstance(model, str) and p["model"] == "lanczos":
         if p["ensemble"]:
