@@ -247,8 +247,8 @@ def test_interlaced_input_is_refused_with_the_fix():
     with pytest.raises(vs.Error) as e:
         vs_plugin.upscale(src, 128, 96, model="lanczos")
     assert str(e.value) == ("steadyscale.upscale: the clip is interlaced (_FieldBased=2, top field first); "
-                            "deinterlace it first (e.g. core.bwdif.Bwdif or QTGMC), or set _FieldBased=0 if it "
-                            "is really progressive")
+                            "deinterlace it first (vs_plugin.deinterlace(clip), or --deinterlace on the command "
+                            "line), or set _FieldBased=0 if it is really progressive")
     ok = core.std.SetFrameProps(src, _FieldBased=0)
     assert vs_plugin.upscale(ok, 128, 96, model="lanczos").width == 128
 
