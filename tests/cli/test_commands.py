@@ -113,17 +113,23 @@ def test_a_model_listed_by_name_renders(clip_with_audio, tmp_path):
     assert r.returncode == 0, r.stderr.decode()
 
 
+def _four_seconds(folder: Path) -> Path:
+    """A 4 s clip with audio: about 15 s to render at 1280x720 here, so a signal lands mid-render."""
+    folder.mkdir()
+    src = folder / "in.mp4"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(src)],
+                   check=True)
+    return src
+
+
 def test_sigint_exits_130_and_leaves_no_output(tmp_path):
     """Ctrl-C while ffmpeg is writing (a 4 s clip, about 15 s to render here, so the signal lands
     mid-render)."""
     import signal
     import time
-    src = tmp_path / "src" / "in.mp4"
-    src.parent.mkdir()
-    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(src)],
-                   check=True)
+    src = _four_seconds(tmp_path / "src")
     work = tmp_path / "out"
     out = work / "o.mkv"
     # the default SIGINT disposition, as in a terminal: a test run launched in the background
@@ -205,12 +211,7 @@ def test_sigterm_and_sighup_clean_up_like_ctrl_c(tmp_path, signame, code):
     """`docker stop` and a closed terminal: the hidden partial file and the lock are removed."""
     import signal
     import time
-    src = tmp_path / "src" / "in.mp4"
-    src.parent.mkdir()
-    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc2=size=160x90:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                    "-t", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(src)],
-                   check=True)
+    src = _four_seconds(tmp_path / "src")
     work = tmp_path / "out"
     out = work / "o.mkv"
     p = subprocess.Popen([EXE, "upscale", str(src), "-o", str(out), "--model", "builtin-clean",
