@@ -163,7 +163,7 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
         offset, shift = _video_offset(job, start, end, out.num_frames)
         audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset) if has_audio else None
         return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio,
-                      video_offset=shift, timeline=timeline.window(start, end), streams=stream_choice(job))
+                      video_offset=shift, timeline=timeline.window(start, end), streams=choice)
     return _render_segments(job, out, start, end, has_audio, progress)
 
 

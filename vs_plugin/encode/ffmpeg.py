@@ -173,14 +173,15 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     tmp = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     exe = ffmpeg or find_ffmpeg()
-    audio = list(audio_input_args or (["-i", str(audio_from)] if audio_from else []))
+    audio = list(audio_input_args or (["-i", str(audio_from)] if audio_from else [])) if streams.keeps_any else []
     video_tmp = tmp.with_name(f"{tmp.stem}.video{tmp.suffix}") if audio else tmp
     cmd = [exe, "-hide_banner", "-loglevel", "error", "-y"]
     if video_offset and not audio:  # the video starts this late in the source: keep its place
         cmd += ["-itsoffset", f"{video_offset:.6f}"]
     cmd += ["-f", "yuv4mpegpipe", "-i", "pipe:0"]
     props = clip.get_frame(0).props  # colour tags and HDR10 metadata: one frame request, not two
-    cmd += ENCODERS[encoder] + encoder_params(props, encoder) + video_tag_args(path, encoder)
+    tag = video_tag_args(path, encoder)
+    cmd += ENCODERS[encoder] + encoder_params(props, encoder) + tag
     if crf is not None and encoder in ("libx265", "libx264"):
         cmd += ["-crf", f"{crf:g}"]
     cmd += colour_args(clip, props) + list(extra_args) + [str(video_tmp)]
@@ -198,7 +199,7 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
         if audio:
             from .mux import mux
             mux(exe, ["-i", str(video_tmp)], tmp, audio_input=audio, video_offset=video_offset, choice=streams,
-                video_args=video_tag_args(path, encoder))
+                video_args=tag)
     except BaseException as e:
         exited = proc.poll() not in (None, 0)  # ffmpeg gave up first: its own words say why
         video_tmp.unlink(missing_ok=True)

@@ -33,9 +33,11 @@ def mux(ffmpeg: str, video_input: list[str], out: Path, *, audio_input: list[str
     attempts: list[tuple[str, list[str]]] = []
     if audio_input:
         src, cut = audio_input[-1], "-t" in audio_input
-        attempts.append(("copy", list(audio_input) + video + stream_args(ffmpeg, src, out, cut=cut, choice=choice)))
-        attempts.append(("re-encoded", list(audio_input) + video
-                         + stream_args(ffmpeg, src, out, cut=cut, choice=choice, reencode=True)))
+        copy = stream_args(ffmpeg, src, out, cut=cut, choice=choice)
+        again = stream_args(ffmpeg, src, out, cut=cut, choice=choice, reencode=True)
+        attempts.append(("copy", list(audio_input) + video + copy))
+        if again != copy:  # the same when no audio is kept: nothing to retry
+            attempts.append(("re-encoded", list(audio_input) + video + again))
     attempts.append(("video only", video))
     reasons = []
     for how, args in attempts:

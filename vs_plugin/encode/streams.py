@@ -101,6 +101,11 @@ class StreamChoice:
     audio: tuple[int, ...] | None = None
     subtitles: bool = True
 
+    @property
+    def keeps_any(self) -> bool:
+        """Whether any audio or subtitle stream may be carried (else there is nothing to mux)."""
+        return self.audio != () or self.subtitles
+
     @classmethod
     def parse(cls, audio_tracks: str = "all", subtitles: bool = True) -> "StreamChoice":
         text = str(audio_tracks).strip().lower()
