@@ -105,6 +105,23 @@ def test_stability_zero_equals_per_frame_output_bit_exactly():
         assert np.array_equal(frame_to_array(out.get_frame(n)), expected)
 
 
+def test_strength_blends_the_network_toward_its_bicubic_base():
+    """strength=0 is the bicubic base (nothing the network adds), 0.5 is halfway, per pixel."""
+    import cv2
+    frames = textured_scene(3, 64, 48, seed=5)
+    backend = FlickerSR(2)
+    for n in range(3):
+        lr = np.clip(frames[n], 0, 1).astype(np.float32)
+        net, base = backend(lr), cv2.resize(lr, (128, 96), interpolation=cv2.INTER_CUBIC)
+        zero = frame_to_array(_upscale(frames, backend, stability=0.0, strength=0.0).get_frame(n))
+        half = frame_to_array(_upscale(frames, backend, stability=0.0, strength=0.5).get_frame(n))
+        assert np.abs(zero - np.clip(base, 0, 1)).max() < 1e-6
+        assert np.abs(half - np.clip(0.5 * net + 0.5 * base, 0, 1)).max() < 1e-6
+        assert np.abs(half - net).mean() > 0.01  # the network's own output differs from the blend
+    with pytest.raises(vs.Error, match=r"^steadyscale\.upscale: strength must be a number in \[0, 1\], got 2"):
+        _upscale(frames, backend, strength=2)
+
+
 def test_tiled_equals_untiled():
     frames = textured_scene(3, 96, 80, seed=6)
     a = _upscale(frames, random_flowvsr(2, 5), stability=0.5)

@@ -22,6 +22,8 @@ UPSCALE = register(Effect(
               "'lanczos', or a .pth/.safetensors file spandrel loads"),
         Param("radius", "int", 2, "neighbours on each side used for temporal alignment", min=0, max=8),
         Param("stability", "float", 0.5, "0 = per-frame output, 1 = strongest temporal fusion", min=0.0, max=1.0),
+        Param("strength", "float", 1.0, "restoration strength: 0 = the bicubic base the model starts from "
+              "(Lanczos-like, nothing restored or invented), 1 = the model in full", min=0.0, max=1.0),
         Param("device", "str", "auto", "'auto', 'cpu', 'cuda' or 'cuda:N'"),
         Param("precision", "choice", "auto", "network precision; auto honours what the model supports",
               choices=("auto", "fp32", "fp16", "bf16")),

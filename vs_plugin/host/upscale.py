@@ -93,7 +93,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
             model="builtin", radius: int = 2, stability: float = 0.5, device: str = "auto",
             precision: str = "auto", tile=None, size: str | None = None, kernel: str = "lanczos",
             flow_preset: str = "medium", format: int | None = None,  # noqa: A002
-            ensemble: bool = False) -> vs.VideoNode:
+            ensemble: bool = False, strength: float = 1.0) -> vs.VideoNode:
     """Flow-aligned, temporally stable AI upscaling of ``clip`` to ``width`` x ``height``.
 
     The model pass (x2 or x4, repeated when needed) is chosen so its output is at least the
@@ -101,6 +101,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     depends only on input frames n-2r..n+2r (flow pairs), whatever the request order.
     ``stability=0`` gives the per-frame model output; ``model='lanczos'`` is the non-AI path.
     ``ensemble=True`` trades 8x network time for the self-ensemble's small quality gain.
+    ``strength`` below 1 blends each network pass toward its bicubic base (0: no AI detail).
     The output keeps the input's colour family and depth unless ``format`` is given.
     """
     func = "upscale"
@@ -110,7 +111,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                                   model=model if isinstance(model, str) else "object",
                                   radius=radius, stability=stability, device=device, precision=precision,
                                   tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format,
-                                  ensemble=ensemble))
+                                  ensemble=ensemble, strength=strength))
     fmt = resolve_format(func, clip, p["format"])
     w, h = target_size(func, p["width"], p["height"], p["size"])
     check_size_for_format(func, w, h, fmt)
@@ -141,7 +142,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
         return apply_plan(clip, plan, fmt, src, dst, p["kernel"])
     tile_size = auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     with as_vs_errors():
-        backend = choose_backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
+        net = choose_backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
+    backend = backends.with_strength(net, p["strength"])
     keep_frame_buffers()  # UHD buffers reused, not re-faulted every frame (see host/memory.py)
     r, stab = p["radius"], p["stability"]
 
@@ -159,8 +161,8 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                          render=fuse_render(r, stab), planar_clips=("sr", "detail", "flow"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
-        nxt = backends.SingleFrame(next_backend(model, needed / total, backend, p["device"], p["precision"],
-                                                p["ensemble"]))
+        nxt = backends.with_strength(backends.SingleFrame(
+            next_backend(model, needed / total, net, p["device"], p["precision"], p["ensemble"])), p["strength"])
         prev = sr
         sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
                          prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))

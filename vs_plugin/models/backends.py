@@ -122,6 +122,36 @@ class SingleFrame:
         return self.backend(centre, [centre] * k, [np.zeros((h, w), np.float32)] * k, out=out)
 
 
+class Strength:
+    """A backend's output blended toward the bicubic base it starts from: ``strength`` 1 is the
+    backend itself, 0 the base alone (nothing restored, nothing invented), values between scale
+    the detail the network adds. One generic blend, so spandrel models get it too."""
+
+    def __init__(self, backend, strength: float):
+        self.backend, self.strength = backend, float(strength)
+        self.scale, self.frames = backend.scale, backend.frames
+        self.name = f"{backend.name} at strength {strength:g}"
+
+    def __call__(self, centre, warped=(), conf=(), out=None):
+        result = self.backend(centre, warped, conf, out=out)
+        h, w = centre.shape[:2]
+        size, s = (w * self.scale, h * self.scale), self.strength
+        if out is None:  # one H x W x 3 array
+            base = cv2.resize(np.ascontiguousarray(centre), size, interpolation=cv2.INTER_CUBIC)
+            return np.clip(s * result + (1.0 - s) * base, 0, 1).astype(np.float32)
+        for c, plane in enumerate(out):  # the output planes, blended in place
+            base = cv2.resize(np.ascontiguousarray(centre[..., c]), size, interpolation=cv2.INTER_CUBIC)
+            cv2.addWeighted(plane, s, base, 1.0 - s, 0.0, dst=plane)
+            cv2.threshold(plane, 1.0, 1.0, cv2.THRESH_TRUNC, dst=plane)  # the base's overshoot clamped
+            cv2.threshold(plane, 0.0, 0.0, cv2.THRESH_TOZERO, dst=plane)
+        return out
+
+
+def with_strength(backend, strength: float):
+    """``backend`` itself at full strength (no extra pass), else wrapped in :class:`Strength`."""
+    return backend if strength >= 1.0 else Strength(backend, strength)
+
+
 class CallableSR:
     """A user's own backend (any object with ``scale``, ``frames`` and ``__call__(centre[,
     warped, conf])``) held to the :class:`SRBackend` contract: its result must be the right
