@@ -69,7 +69,8 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     enc.add_argument("--no-subs", dest="subtitles", action="store_false", help="the same as --no-subtitles")
 
 
-def _job(args: argparse.Namespace):
+def _job(args: argparse.Namespace, input: str | None = None, output: Path | None = None):  # noqa: A002
+    """The render job the options describe, for ``input`` (default: the one IN) and ``output``."""
     from ..app.presets import load_preset
     from ..app.render import RenderJob
     from ..effects.encode import ENCODE
@@ -97,16 +98,72 @@ def _job(args: argparse.Namespace):
         if up.get("fit", "contain") not in ("contain", "stretch"):
             raise ValueError("--faces needs --fit contain or stretch (the face layer maps the source "
                              "onto the upscale without crop or padding)")
-    return RenderJob(input=args.input, output=Path(getattr(args, "output", "-")), upscale=up, encode=enc,
+    if input is None:
+        input = args.input[0] if isinstance(args.input, list) else args.input  # noqa: A001
+    if output is None:
+        output = Path(getattr(args, "output", None) or "-")
+    return RenderJob(input=input, output=output, upscale=up, encode=enc,
                      start=args.start, end=args.end, resume=getattr(args, "resume", False),
                      max_segments=getattr(args, "max_segments", None), faces=faces, fps=args.fps,
                      deinterlace=args.deinterlace)
 
 
-def cmd_upscale(args: argparse.Namespace) -> int:
-    from ..app.render import render
+class RenderProgress:
+    """A render's progress bar (tqdm, unless quiet) and, once a few frames are timed, one line
+    estimating the time left: the first frame (model load, warm-up) is not counted."""
 
-    job = _job(args)
+    def __init__(self, label: str, quiet: bool, probe: int = 5, probe_seconds: float = 20.0):
+        self.bar = None if quiet else _progress(label)
+        self.label, self.quiet, self.probe, self.probe_seconds = label, quiet, probe, probe_seconds
+        self.t0: float | None = None
+        self.d0 = 0
+        self.said = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar(done, total)
+        if self.said or not total or done <= 0:
+            return
+        now = time.monotonic()
+        if self.t0 is None:
+            self.t0, self.d0 = now, done
+            return
+        timed = done - self.d0
+        if timed >= self.probe or (timed >= 1 and now - self.t0 >= self.probe_seconds):
+            self.said = True
+            per = (now - self.t0) / timed
+            if done < total and not self.quiet:
+                _say(f"{self.label}: about {_duration(per * (total - done))} left for {total - done} of "
+                     f"{total} frames ({per:.2f} s a frame, timed over {timed})")
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 60}m {s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def _say(line: str) -> None:
+    """One line on stderr that does not break a progress bar drawn there."""
+    from tqdm import tqdm
+    tqdm.write(f"steadyscale: {line}", file=sys.stderr)
+
+
+def _plan(args: argparse.Namespace):
+    from ..app.batch import plan
+    from ..app.presets import load_preset
+    from ..host.resize import target_size
+
+    up = dict(load_preset(args.preset).tables.get("upscale", {}))
+    w = args.width or up.get("width", 3840)
+    h = args.height or up.get("height", 2160)
+    if args.dci:
+        w, h = target_size("upscale", w, h, "dci")
+    return plan(args.input, args.output, args.name, w, h, args.preset)
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
     if args.threads is not None:
         if args.threads < 1:
             raise ValueError(f"--threads must be >= 1, got {args.threads}")
@@ -114,6 +171,17 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         import vapoursynth as vs
         vs.core.num_threads = args.threads
         torch.set_num_threads(args.threads)
+    from ..app.batch import is_batch
+    items = _plan(args)
+    if is_batch(args.input):
+        return _render_batch(args, items)
+    return _render_one(args, items[0].input, items[0].output)
+
+
+def _render_one(args: argparse.Namespace, src: str, output: Path, label: str = "upscale") -> int:
+    from ..app.render import render
+
+    job = _job(args, src, output)
     if str(job.output) == "-":
         return _to_stdout(job)
     from ..app.output import OutputLock, check_output
@@ -121,16 +189,49 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     check_output(job.input, job.output, args.overwrite)
     container_of(job.output, job.encode.get("encoder", "libx265"))  # before the graph is built
     t0 = time.time()
+    progress = RenderProgress(label, args.quiet)
     with OutputLock(job.output):
         if args.ray:
             from ..app.cluster import render_ray
-            out = render_ray(job, args.ray, progress=None if args.quiet else _progress("upscale"),
+            out = render_ray(job, args.ray, progress=progress,
                              gpus_per_task=args.ray_gpus_per_task, threads_per_task=args.ray_threads,
                              storage=Path(args.ray_storage) if args.ray_storage else None, verbose=args.verbose)
         else:
-            out = render(job, progress=None if args.quiet else _progress("upscale"))
+            out = render(job, progress=progress)
     print(f"steadyscale: wrote {out} in {time.time() - t0:.1f}s", file=sys.stderr)
     return 0
+
+
+def _render_batch(args: argparse.Namespace, items) -> int:
+    """Each item in turn; one that fails is reported and the batch goes on (Ctrl-C stops it all)."""
+    from ..errors import first_line
+    t0 = time.time()
+    written, skipped, failed = 0, 0, []
+    n = len(items)
+    for i, it in enumerate(items, 1):
+        if it.output.exists() and not args.overwrite and not it.output.is_dir():
+            print(f"steadyscale: [{i}/{n}] skipped {it.input}: {it.output} exists (-y replaces it)", file=sys.stderr)
+            skipped += 1
+            continue
+        print(f"steadyscale: [{i}/{n}] {it.input} -> {it.output}", file=sys.stderr, flush=True)
+        try:
+            _render_one(args, it.input, it.output, label=f"[{i}/{n}]")
+            written += 1
+        except Exception as e:  # noqa: BLE001 - reported below; the expected kinds in one line
+            if not _expected(e):
+                raise
+            if args.verbose:
+                import traceback
+                traceback.print_exc(file=sys.stderr)
+            print(f"steadyscale: [{i}/{n}] {it.input} failed: {first_line(e)}", file=sys.stderr)
+            failed.append(it.input)
+    summary = f"{written} of {n} written in {time.time() - t0:.1f}s"
+    if skipped:
+        summary += f", {skipped} skipped (outputs exist)"
+    if failed:
+        summary += f", {len(failed)} failed: {', '.join(failed)}"
+    print(f"steadyscale: {summary}", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def _to_stdout(job) -> int:
@@ -230,6 +331,26 @@ def cmd_script(args: argparse.Namespace) -> int:
     job = _job(args)
     path = write_vpy(job, Path(args.output))
     print(f"steadyscale: wrote {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..app.compare import write_comparison
+
+    if args.at is not None and args.frame is not None:
+        raise ValueError("compare: give --at or --frame, not both")
+    crop = None
+    if args.crop:
+        try:
+            crop = tuple(int(v) for v in args.crop.split(","))
+            if len(crop) != 2:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"compare: --crop must be X,Y in output pixels, got {args.crop!r}") from None
+    job = _job(args, args.input, Path(args.output) if args.output else None)
+    path, frame = write_comparison(job, args.at, args.frame, Path(args.output) if args.output else None, crop,
+                                   args.overwrite)
+    print(f"steadyscale: wrote {path} (frame {frame})", file=sys.stderr)
     return 0
 
 
@@ -345,12 +466,21 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"steadyscale {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineErrors)
 
-    up = sub.add_parser("upscale", help="upscale a video or image sequence and encode it",
+    up = sub.add_parser("upscale", help="upscale videos or image sequences and encode them",
                         description="Open IN (vapoursynth-bestsource; a folder or glob of images works "
                                     "too), upscale it and encode it with ffmpeg. The output appears "
-                                    "only when complete. Audio and subtitles are copied from IN.")
-    up.add_argument("input", metavar="IN")
-    up.add_argument("-o", "--output", required=True, metavar="OUT", help="output file, or - for y4m on stdout")
+                                    "only when complete. Audio and subtitles are copied from IN. "
+                                    "Several INs, or a folder of videos, render one after the other "
+                                    "(a batch): each output is named by --name, in -o FOLDER or beside "
+                                    "its input.")
+    up.add_argument("input", metavar="IN", nargs="+", help="video file, folder of images or videos, or glob")
+    up.add_argument("-o", "--output", metavar="OUT",
+                    help="output file, a folder (ending in / or existing) for --name'd outputs, or - for "
+                         "y4m on stdout (default: beside each input, named by --name)")
+    from ..app.batch import DEFAULT_NAME, FIELDS
+    up.add_argument("--name", default=DEFAULT_NAME, metavar="TEMPLATE",
+                    help=f"output name when -o is a folder or absent; fields "
+                         f"{', '.join('{' + f + '}' for f in FIELDS)} (default: {DEFAULT_NAME})".replace("%", "%%"))
     _add_graph_options(up)
     up.add_argument("--resume", action="store_true",
                     help="render in segments, skip finished ones, join losslessly at the end")
@@ -377,6 +507,21 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("-y", "--overwrite", action="store_true", help="replace SCRIPT.vpy if it exists (default: refuse)")
     _add_graph_options(sc)
     sc.set_defaults(func=cmd_script)
+
+    cp = sub.add_parser("compare", help="one frame as source, Lanczos and steadyscale, side by side (PNG)",
+                        description="Render one frame of IN three ways with the same options as 'steadyscale "
+                                    "upscale' and write a PNG: the whole steadyscale frame with the crop "
+                                    "marked, over 100%% crops of the source (pixels enlarged as they are), "
+                                    "Lanczos and steadyscale. The crop goes where the source has most detail.")
+    cp.add_argument("input", metavar="IN")
+    cp.add_argument("--at", metavar="TIME", help="time in the clip: seconds (12.5), M:SS or H:MM:SS (default 0)")
+    cp.add_argument("--frame", type=int, metavar="N", help="frame number instead of --at")
+    cp.add_argument("--crop", metavar="X,Y", help="top-left corner of the 100%% crops, in output pixels "
+                                                  "(default: where the source has most detail)")
+    cp.add_argument("-o", "--output", metavar="OUT.png", help="default: IN.compare-FRAME.png beside IN")
+    cp.add_argument("-y", "--overwrite", action="store_true", help="replace OUT.png if it exists (default: refuse)")
+    _add_graph_options(cp)
+    cp.set_defaults(func=cmd_compare)
 
     sv = sub.add_parser("serve", help="serve a render as seekable files (FUSE mount and/or HTTP)",
                         description="Mount a read-only folder holding IN.y4m (the exact bytes of "
@@ -427,6 +572,14 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _expected(e: Exception) -> bool:
+    """Failures a user can act on, shown as one line (anything else is a bug: a traceback)."""
+    import vapoursynth as vs
+
+    from ..encode import EncodeError
+    return isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError, PermissionError))
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP (``docker stop``, a closed terminal): cleaned up exactly like Ctrl-C."""
 
@@ -461,11 +614,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # expected failures get one line, not a traceback
         import traceback
 
-        import vapoursynth as vs
-
-        from ..encode import EncodeError
         from ..errors import first_line
-        if isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError, PermissionError)):
+        if _expected(e):
             if args.verbose:
                 traceback.print_exc(file=sys.stderr)
             print(f"steadyscale: {first_line(e)}", file=sys.stderr)
