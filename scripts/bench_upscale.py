@@ -22,7 +22,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--frames", type=int, default=6)
-    ap.add_argument("--model", default="builtin")
+    ap.add_argument("--model", default="builtin", help="one model, or several separated by commas")
+    ap.add_argument("--precision", default="auto",
+                    help="network precision(s), e.g. fp32,auto: every model in each, all in one run")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--sizes", default="960x540,1920x1080")
     ap.add_argument("--repeats", type=int, default=3, help="alternating per-frame/fused runs (medians reported)")
@@ -32,9 +34,11 @@ def main() -> None:
     out = {"command": " ".join(sys.argv), "machine": machine(args.device), "results": []}
     for size in args.sizes.split(","):
         w, h = map(int, size.split("x"))
-        r = bench(w, h, args.frames, args.model, args.device, args.repeats, args.ensemble)
-        out["results"].append(r)
-        print(json.dumps(r), file=sys.stderr, flush=True)
+        for model in args.model.split(","):
+            for precision in args.precision.split(","):
+                r = bench(w, h, args.frames, model, args.device, args.repeats, args.ensemble, precision)
+                out["results"].append(r)
+                print(json.dumps(r), file=sys.stderr, flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1))
 

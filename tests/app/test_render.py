@@ -269,5 +269,5 @@ def test_deinterlace_off_refuses_an_interlaced_source_and_auto_leaves_progressiv
     progressive = vs.core.bs.VideoSource(str(clip_with_audio), cachemode=0)
     assert vs_plugin.deinterlace(progressive) is progressive
     with pytest.raises(vs.Error, match="steadyscale.deinterlace: mode must be one of 'auto', 'bob', 'same-rate', "
-                                       "'off', got 'yadif'"):
+                                       "'ivtc', 'off', got 'yadif'"):
         vs_plugin.deinterlace(progressive, "yadif")

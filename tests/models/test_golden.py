@@ -31,10 +31,18 @@ def _input(frames: int) -> tuple[np.ndarray, list, list]:
     return centre, warped, conf
 
 
+#: the golden images are fp32 outputs; what each precision may differ from them by (bf16 keeps
+#: 8 mantissa bits: its drift on real footage is in docs/benchmarks.md)
+TOLERANCE = {"fp32": 2e-3, "bf16": 1.2e-2}
+
+
+@pytest.mark.parametrize("precision", sorted(TOLERANCE))
 @pytest.mark.parametrize("name", sorted(load_manifest()))
-def test_model_output_matches_its_golden_image(name):
+def test_model_output_matches_its_golden_image(name, precision):
     desc = registry.get_descriptor(name)
-    be = backends.builtin_backend(desc, device="cpu")
+    if REGEN and precision != "fp32":
+        pytest.skip("the golden images are fp32")
+    be = backends.builtin_backend(desc, device="cpu", precision=precision)
     centre, warped, conf = _input(desc.frames)
     out = be(centre, warped, conf)
     path = GOLDEN / f"{name}.npz"
@@ -45,4 +53,4 @@ def test_model_output_matches_its_golden_image(name):
     assert path.exists(), f"no golden image for {name}: run STEADYSCALE_REGEN_GOLDEN=1 make test"
     ref = np.load(path)
     assert str(ref["sha256"]) == desc.sha256, f"{name}: new weights; regenerate the golden images"
-    np.testing.assert_allclose(out, ref["out"].astype(np.float32), rtol=0, atol=2e-3)
+    np.testing.assert_allclose(out, ref["out"].astype(np.float32), rtol=0, atol=TOLERANCE[precision])

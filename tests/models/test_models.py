@@ -326,3 +326,25 @@ def test_importing_the_plugin_does_not_import_spandrel():
     import sys
     code = "import sys, vs_plugin; vs_plugin.models.backends.builtin_backend; sys.exit('spandrel' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_does_bf16_natively(monkeypatch):
+    from pathlib import Path
+
+    from vs_plugin.models import device as devmod
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    if flags:  # the probe agrees with the kernel's flags (it is detected, not guessed)
+        assert devmod.cpu_has_native_bf16() == any(f in flags for f in devmod.BF16_FLAGS + ("amx_tile",))
+    for native, want in ((True, torch.bfloat16), (False, torch.float32)):
+        monkeypatch.setattr(devmod, "cpu_has_native_bf16", lambda n=native: n)
+        assert devmod.resolve_dtype("auto", cpu, True, True) == want
+        assert devmod.resolve_dtype("auto", cpu, True, False) == torch.float32  # a model without bf16
+        assert devmod.resolve_dtype("fp32", cpu, True, True) == torch.float32
+        assert devmod.resolve_dtype("auto", cuda, True, True) == torch.float16
+        assert devmod.resolve_dtype("auto", cuda, False, True) == torch.bfloat16
+    with pytest.raises(ValueError, match="precision 'fp16' is not supported by this model; use 'bf16' or 'fp32'"):
+        devmod.resolve_dtype("fp16", cpu, False, True)
+    monkeypatch.setattr(devmod, "cpu_has_native_bf16", lambda: True)
+    be = backends.builtin_backend(registry.get_descriptor("builtin-x4"), device="cpu")
+    assert be.dtype == torch.bfloat16 and next(be.module.parameters()).dtype == torch.bfloat16

@@ -47,7 +47,7 @@ def render_all(clip: vs.VideoNode, frames: int, pipelined: bool = True) -> float
 
 
 def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu", repeats: int = 3,
-          ensemble: bool = False) -> dict:
+          ensemble: bool = False, precision: str = "auto") -> dict:
     """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160.
 
     The per-frame and fused runs alternate ``repeats`` times, each on a fresh graph; the table
@@ -58,26 +58,35 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     src = core.std.SetFrameProps(src, _Matrix=vs.MATRIX_BT709, _Primaries=vs.PRIMARIES_BT709,
                                  _Transfer=vs.TRANSFER_BT709, _Range=vs.RANGE_LIMITED)
     res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble,
+           "model": model, "precision": precision, "dtype": _dtype(model, device, precision, w, h),
            # as in any graph with an AI upscale(), also for the Lanczos and flow rows
            "frame_buffers_kept": keep_frame_buffers()}
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
     res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0,
-                                               ensemble=ensemble), frames)
+                                               ensemble=ensemble, precision=precision), frames)
     variants = {"model_perframe": dict(radius=2, stability=0.0), "full": dict(radius=2, stability=0.5)}
     runs: dict[str, list[float]] = {key: [] for key in variants}
     for _ in range(repeats):
         for key, kw in variants.items():
-            runs[key].append(render_all(upscale(src, model=model, device=device, ensemble=ensemble, **kw), frames))
+            runs[key].append(render_all(upscale(src, model=model, device=device, ensemble=ensemble,
+                                                precision=precision, **kw), frames))
     for key, times in runs.items():
         res[f"{key}_runs"], res[f"{key}_s"] = times, float(statistics.median(times))
     res["full_sequential_s"] = render_all(upscale(src, model=model, device=device, ensemble=ensemble,
-                                                  **variants["full"]), frames, pipelined=False)
+                                                  precision=precision, **variants["full"]), frames, pipelined=False)
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
     res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
     res["fps"] = 1 / res["full_s"]
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return res
+
+
+def _dtype(model: str, device: str, precision: str, w: int, h: int) -> str:
+    """The dtype ``precision`` resolves to for ``model`` here (``auto`` differs per CPU)."""
+    from ..models.choice import choose_backend
+    be = choose_backend("bench", model, max(3840 / w, 2160 / h), device, precision, None, False)
+    return str(getattr(be, "dtype", "n/a")).replace("torch.", "")
 
 
 def machine(device: str) -> str:

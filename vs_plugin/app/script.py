@@ -36,7 +36,7 @@ core.max_cache_size = 4096  # MB; lower it if host memory is tight at 4K with wi
 
 # frame-accurate source (vapoursynth-bestsource; a folder or glob of images works too)
 src = open_source({job.input!r}, {job.fps!r})
-src = vs_plugin.deinterlace(src, {job.deinterlace!r})  # 'auto': bob (bwdif) only what the field props call interlaced
+src = vs_plugin.deinterlace(src, {job.deinterlace!r})  # 'auto': bob (bwdif) what is interlaced; 'ivtc' for film
 fmt = output_format(src, {enc!r}, {bits})  # what {enc} gets: the same as `steadyscale upscale`
 
 out = vs_plugin.upscale(

@@ -55,9 +55,12 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     faces.add_argument("--faces", dest="faces", action="store_true", default=None,
                        help="restore faces as their own layer")
     faces.add_argument("--no-faces", dest="faces", action="store_false", help="do not restore faces")
-    g.add_argument("--deinterlace", default="auto", choices=["auto", "bob", "same-rate", "off"],
+    g.add_argument("--deinterlace", default="auto", choices=["auto", "bob", "same-rate", "ivtc", "off"],
                    help="interlaced sources (DVD, broadcast): bob = a frame per field (59.94p from 29.97i), "
-                        "same-rate = a frame per frame; auto bobs what the field props call interlaced (default)")
+                        "same-rate = a frame per frame, ivtc = undo 3:2 pulldown (telecined film back to "
+                        "23.976p); auto bobs what the field props call interlaced or what looks combed (default)")
+    g.add_argument("--ivtc", dest="deinterlace", action="store_const", const="ivtc",
+                   help="the same as --deinterlace ivtc (telecined film: DVDs of movies, NTSC broadcasts of film)")
     g.add_argument("--fps", help="frame rate of an image-sequence input, e.g. 25 or 30000/1001 (default 24)")
     r = p.add_argument_group("range")
     r.add_argument("--start", type=int, default=0, help="first frame to render (default 0)")

@@ -14,6 +14,7 @@ import numpy as np
 import vapoursynth as vs
 
 from ..effects.descriptor import Effect, Window
+from . import profile
 from .window import cut_between, shifted
 
 core = vs.core
@@ -97,6 +98,10 @@ def effect_node(effect: Effect, params: Mapping, clips: Mapping[str, vs.VideoNod
     blank = core.std.BlankClip(base, width=out_width, height=out_height, format=out_format, keep=True)
 
     def select(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        with profile.stage(effect.identifier):
+            return render_frame(n, f)
+
+    def render_frame(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         frames, valid, all_props = {}, {}, {}
         main_props = [f[1 + i].props for i in range(main_hi - main_lo + 1)]
         across = cut_between(main_props, -main_lo)

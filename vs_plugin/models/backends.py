@@ -31,40 +31,13 @@ import torch.nn.functional as F
 from ..core.tiling import run_tiled
 from ..core.vsr_net import FlowVSR
 from . import registry
+from .device import resolve_device, resolve_dtype
 from .ensemble import self_ensemble
 
 if TYPE_CHECKING:  # spandrel is imported when a third-party file is loaded: 2 s off every start
     from spandrel import ModelTiling, SizeRequirements
 
 log = logging.getLogger("steadyscale.models")
-
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> first CUDA device if any, else CPU; ``cpu``, ``cuda``, ``cuda:N`` as given."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device must be an available device, got {device!r} (no CUDA here)")
-    return dev
-
-
-def resolve_dtype(precision: str, device: torch.device, fp16: bool, bf16: bool) -> torch.dtype:
-    """fp32 on CPU; on GPU fp16 if the model supports it, else bf16, else fp32 (``auto``)."""
-    if precision == "fp32" or (precision == "auto" and device.type == "cpu"):
-        return torch.float32
-    if precision == "auto":
-        return torch.float16 if fp16 else (torch.bfloat16 if bf16 else torch.float32)
-    if precision == "fp16":
-        if not fp16:
-            raise ValueError("precision 'fp16' is not supported by this model; use 'bf16' or 'fp32'")
-        return torch.float16
-    if not bf16:
-        raise ValueError("precision 'bf16' is not supported by this model; use 'fp32'")
-    return torch.bfloat16
-
 
 @runtime_checkable
 class SRBackend(Protocol):
