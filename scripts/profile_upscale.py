@@ -5,7 +5,7 @@ The input is the benchmark's clip (camera motion over the bundled photo, YUV 4:2
 BT.709) going to 3840x2160 in the encoder's format (YUV 4:2:0 10-bit), the graph
 ``steadyscale upscale`` builds. After warm-up frames, ``--frames`` frames are rendered with
 ``core.num_threads`` requests in flight. Each stage's wall and CPU time per output frame:
-steadyscale's effect nodes from their own timers (vs_plugin.host.profile), VapourSynth's
+steadyscale's effect nodes from their own timers (vs_plugin.core.profile), VapourSynth's
 filters from ``core.timings`` (CPU time inside the filter). Stages overlap in wall time; CPU
 times add up to about the process's CPU time, which is printed beside them.
 
@@ -27,9 +27,9 @@ import vapoursynth as vs
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.app.bench import WARMUP, machine  # noqa: E402
 from vs_plugin.app.sample import camera_motion, sample_photo  # noqa: E402
+from vs_plugin.core.profile import profiling  # noqa: E402
 from vs_plugin.host.arrays import clip_from_arrays  # noqa: E402
 from vs_plugin.host.memory import keep_frame_buffers  # noqa: E402
-from vs_plugin.host.profile import profiling  # noqa: E402
 from vs_plugin.host.upscale import upscale  # noqa: E402
 
 core = vs.core
@@ -48,13 +48,12 @@ def native_timings(out: vs.VideoNode) -> dict[str, float]:
     seen: set = set()
     totals: dict[str, float] = defaultdict(float)
 
-    def key(n: vs.VideoNode):
-        return (n.node_name, n.timings, n.width, n.height, n.format.id if n.format else None,
-                tuple(key(d.node if hasattr(d, "node") else d) for d in n.dependencies))
+    def key(n: vs.VideoNode):  # the same node reached twice has the same name, size and timer
+        return (n.node_name, n.timings, n.width, n.height, n.format.id if n.format else None)
 
     def walk(n: vs.VideoNode) -> None:
         k = key(n)
-        if k in seen:
+        if k in seen and n.timings:
             return
         seen.add(k)
         if n.node_name != "ModifyFrame":  # steadyscale's effect nodes time themselves

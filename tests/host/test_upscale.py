@@ -288,3 +288,18 @@ def test_a_bigger_source_goes_down_without_the_network_and_memory_stays_small():
     w, h, same, peak_mb = r.stdout.split()
     assert (w, h, same) == ("3840", "2160", "True")
     assert int(peak_mb) < 10 * 1024, f"peak {peak_mb} MB"
+
+
+def test_profiling_times_every_stage_while_active_and_nothing_otherwise():
+    from vs_plugin.core import profile
+    frames = textured_scene(5, 64, 48, seed=3)
+    with profile.profiling() as prof:
+        out = _upscale(frames, random_flowvsr(2, 5), stability=0.5)
+        for n in (0, 4, 2):
+            out.get_frame(n)
+    assert {"steadyscale.sr", "steadyscale.fuse", "steadyscale.detail", "steadyscale.flow_pair"} <= set(prof.stages)
+    assert prof.stages["steadyscale.fuse"].calls == 3  # one per output frame
+    assert all(s.wall > 0 and s.cpu >= 0 for s in prof.stages.values())
+    assert profile.active() is None
+    _upscale(frames, random_flowvsr(2, 5), stability=0.5).get_frame(1)
+    assert prof.stages["steadyscale.fuse"].calls == 3

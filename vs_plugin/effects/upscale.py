@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import flow as flowlib
+from ..core import profile
 from ..core.fusion import default_sigma, detail_band, fuse
 from .descriptor import ClipSpec, Effect, Param, Window
 from .flow import FLOW_PARAMS, unpack_flows
@@ -55,7 +56,8 @@ def sr_render(backend, radius: int):
             for d in [o for o in range(-k_model, k_model + 1) if o != 0]:
                 if abs(d) <= radius and win.valid["clip"][radius + d]:
                     f, c = flows[d]
-                    warped.append(flowlib.backward_warp(lr[radius + d], f))
+                    with profile.stage("steadyscale.sr: warp neighbours"):
+                        warped.append(flowlib.backward_warp(lr[radius + d], f))
                     conf.append(np.array(c))  # the flow frame is a read-only view
                 else:
                     warped.append(centre)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import vapoursynth as vs
 
+from ..core import profile
 from ..effects.descriptor import Effect, Window
-from . import profile
 from .window import cut_between, shifted
 
 core = vs.core

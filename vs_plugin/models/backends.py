@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core import profile
 from ..core.tiling import run_tiled
 from ..core.vsr_net import FlowVSR
 from . import registry
@@ -272,10 +273,21 @@ class TorchSR:
         s, u = self.scale, self.module.unshuffle
         f, hu, wu = s * u, h // u, w // u  # the network's grid is the input's / unshuffle
         with torch.inference_mode():
-            res = self.module.features_lr(self._packed_input(crops))
+            with profile.stage("steadyscale.sr: pack input"):
+                x = self._packed_input(crops)
+            with profile.stage("steadyscale.sr: network"):
+                res = self.module.features_lr(x)
             check_output_finite(res, self.name)
             res = res[0, :, :hu, :wu].float().cpu().permute(1, 2, 0).numpy()  # (hu, wu, 3*f*f), a view
         res = res.reshape(hu, wu, 3, f, f)
+        with profile.stage("steadyscale.sr: bicubic base + shuffle"):
+            self._base_plus_residual(crops[0], res, planes)
+
+    def _base_plus_residual(self, centre: np.ndarray, res: np.ndarray, planes: list[np.ndarray]) -> None:
+        h, w = centre.shape[:2]
+        hu, wu, _, f, _ = res.shape
+        s = self.scale
+        crops = [centre]
         for c, plane in enumerate(planes):
             dst = plane if plane.flags.c_contiguous else None
             base = cv2.resize(np.ascontiguousarray(crops[0][..., c]), (w * s, h * s), dst=dst,
