@@ -20,7 +20,8 @@ class BuildPyWithData(build_py):
         super().run()
         if self.editable_mode:  # the checkout's folders are read in place
             return
-        for name, pattern in (("models", ("*.safetensors", "MODELS.toml")), ("presets", ("*.toml",))):
+        for name, pattern in (("models", ("*.safetensors", "MODELS.toml")), ("models/onnx", ("*.onnx", "manifest.json")),
+                              ("presets", ("*.toml",))):
             dst = Path(self.build_lib) / "vs_plugin" / "_data" / name
             dst.mkdir(parents=True, exist_ok=True)
             for pat in pattern:

@@ -23,6 +23,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--frames", type=int, default=6)
     ap.add_argument("--model", default="builtin", help="one model, or several separated by commas")
+    ap.add_argument("--backend", default="torch",
+                    help="where the network runs: torch, or vs-mlrt's ov-cpu, ort-cpu, ncnn, ... (several: commas)")
     ap.add_argument("--precision", default="auto",
                     help="network precision(s), e.g. fp32,auto: every model in each, all in one run")
     ap.add_argument("--device", default="cpu")
@@ -36,9 +38,10 @@ def main() -> None:
         w, h = map(int, size.split("x"))
         for model in args.model.split(","):
             for precision in args.precision.split(","):
-                r = bench(w, h, args.frames, model, args.device, args.repeats, args.ensemble, precision)
-                out["results"].append(r)
-                print(json.dumps(r), file=sys.stderr, flush=True)
+                for backend in args.backend.split(","):
+                    r = bench(w, h, args.frames, model, args.device, args.repeats, args.ensemble, precision, backend)
+                    out["results"].append(r)
+                    print(json.dumps(r), file=sys.stderr, flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1))
 

@@ -17,7 +17,7 @@ EXPECTED = {
         "model='builtin', radius: 'int' = 2, stability: 'float' = 0.5, device: 'str' = 'auto', "
         "precision: 'str' = 'auto', tile=None, size: 'str | None' = None, kernel: 'str' = 'lanczos', "
         "flow_preset: 'str' = 'medium', format: 'int | None' = None, "
-        "ensemble: 'bool' = False, strength: 'float' = 1.0) -> 'vs.VideoNode'",
+        "ensemble: 'bool' = False, strength: 'float' = 1.0, backend: 'str' = 'torch') -> 'vs.VideoNode'",
     "face_layer":
         "(src: 'vs.VideoNode', up: 'vs.VideoNode', model='builtin', strength: 'float' = 1.0, "
         "stability: 'float' = 0.7, detector: 'str' = 'auto', output: 'str' = 'composite', radius: 'int' = 3, "

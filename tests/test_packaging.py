@@ -19,7 +19,8 @@ def test_a_wheel_installed_elsewhere_renders_with_the_built_in_model(tmp_path):
     assert r.returncode == 0, r.stderr
     (whl,) = wheels.glob("steadyscale-*.whl")
     names = zipfile.ZipFile(whl).namelist()
-    shipped = sorted(p.name for p in (ROOT / "models").iterdir()) + sorted(p.name for p in (ROOT / "presets").iterdir())
+    shipped = [p.name for p in (ROOT / "models").rglob("*") if p.is_file()]  # the ONNX exports included
+    shipped += [p.name for p in (ROOT / "presets").iterdir()]
     packaged = sorted(Path(n).name for n in names if n.startswith("vs_plugin/_data/"))
     assert packaged == sorted(shipped)
     site = tmp_path / "site"

@@ -174,7 +174,7 @@ def test_self_ensemble_is_flip_equivariant_and_beats_the_plain_network():
 def test_writing_output_planes_directly_matches_the_array_path(scale):
     """The render path that shuffles while writing R, G, B planes (contiguous or strided, as
     frame planes may be) gives the array path's result; odd sizes exercise the padding."""
-    backend = backends.builtin_backend(registry.pick_builtin(scale, "bicubic"), "cpu")
+    backend = backends.builtin_backend(registry.pick_builtin(scale, "bicubic"), "cpu", "fp32")
     rng = np.random.default_rng(7)
     h, w = 37, 53
     centre = rng.random((h, w, 3), dtype=np.float32)
@@ -199,7 +199,7 @@ def test_an_unshuffled_flowvsr_round_trips_through_its_file_and_writes_planes(tm
     torch.nn.init.normal_(net.tail.weight, std=0.1)
     path = tmp_path / "x2u.safetensors"
     save_file(net.state_dict(), str(path), metadata={k: str(v) for k, v in net.config().items()})
-    backend = backends.spandrel_backend(path, "cpu")
+    backend = backends.spandrel_backend(path, "cpu", "fp32")
     assert backend.module.unshuffle == 2 and backend.size.multiple_of == 2
     rng = np.random.default_rng(3)
     for h, w in ((24, 32), (23, 31)):  # even: written directly; odd: padded, array path
@@ -279,7 +279,7 @@ class _Picky(torch.nn.Module):
 def test_a_backend_pads_to_its_models_size_rules_and_crops_back():
     from spandrel import SizeRequirements
     picky = _Picky()
-    b = backends.TorchSR(picky, 2, "picky", multi_frame=False, device="cpu",
+    b = backends.TorchSR(picky, 2, "picky", multi_frame=False, device="cpu", precision="fp32",
                          size=SizeRequirements(minimum=32, multiple_of=8, square=True))
     img = np.random.default_rng(0).random((13, 21, 3), dtype=np.float32)
     out = b(img)

@@ -47,7 +47,7 @@ def render_all(clip: vs.VideoNode, frames: int, pipelined: bool = True) -> float
 
 
 def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cpu", repeats: int = 3,
-          ensemble: bool = False, precision: str = "auto") -> dict:
+          ensemble: bool = False, precision: str = "auto", backend: str = "torch") -> dict:
     """Seconds per frame of each stage for a ``w`` x ``h`` YUV420P8 input going to 3840x2160.
 
     The per-frame and fused runs alternate ``repeats`` times, each on a fresh graph; the table
@@ -58,23 +58,25 @@ def bench(w: int, h: int, frames: int, model: str = "builtin", device: str = "cp
     src = core.std.SetFrameProps(src, _Matrix=vs.MATRIX_BT709, _Primaries=vs.PRIMARIES_BT709,
                                  _Transfer=vs.TRANSFER_BT709, _Range=vs.RANGE_LIMITED)
     res = {"input": f"{w}x{h}", "output": "3840x2160", "frames": frames, "ensemble": ensemble,
-           "model": model, "precision": precision, "dtype": _dtype(model, device, precision, w, h),
+           "model": model, "precision": precision, "backend": backend,
+           "dtype": _dtype(model, device, precision, w, h) if backend == "torch" else f"{backend}'s",
            # as in any graph with an AI upscale(), also for the Lanczos and flow rows
            "frame_buffers_kept": keep_frame_buffers()}
     res["lanczos_s"] = render_all(upscale(src, model="lanczos"), frames)
     res["flow_s"] = render_all(flow(src, radius=2), frames)
     res["model_single_s"] = render_all(upscale(src, model=model, device=device, radius=0, stability=0.0,
-                                               ensemble=ensemble, precision=precision), frames)
+                                               ensemble=ensemble, precision=precision, backend=backend), frames)
     variants = {"model_perframe": dict(radius=2, stability=0.0), "full": dict(radius=2, stability=0.5)}
     runs: dict[str, list[float]] = {key: [] for key in variants}
     for _ in range(repeats):
         for key, kw in variants.items():
             runs[key].append(render_all(upscale(src, model=model, device=device, ensemble=ensemble,
-                                                precision=precision, **kw), frames))
+                                                precision=precision, backend=backend, **kw), frames))
     for key, times in runs.items():
         res[f"{key}_runs"], res[f"{key}_s"] = times, float(statistics.median(times))
     res["full_sequential_s"] = render_all(upscale(src, model=model, device=device, ensemble=ensemble,
-                                                  precision=precision, **variants["full"]), frames, pipelined=False)
+                                                  precision=precision, backend=backend, **variants["full"]), frames,
+                                      pipelined=False)
     res["fusion_s"] = res["full_s"] - res["model_perframe_s"]
     res["fusion_overhead_pct"] = 100 * res["fusion_s"] / res["model_perframe_s"]
     res["fps"] = 1 / res["full_s"]

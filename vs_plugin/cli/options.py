@@ -13,7 +13,7 @@ from ..effects.descriptor import Effect, Param
 
 #: the upscale() parameters the command line sets (``size`` is --uhd/--dci; ``format`` follows --bits)
 UPSCALE_FLAGS = ("width", "height", "fit", "model", "radius", "stability", "strength", "device", "precision",
-                 "ensemble", "tile", "kernel", "flow_preset")
+                 "ensemble", "tile", "kernel", "flow_preset", "backend")
 #: the encode parameters every graph-building command sets (``segment_frames`` is upscale's own)
 ENCODE_FLAGS = ("encoder", "crf", "bits", "encoder_args", "audio_tracks", "subtitles")
 

@@ -36,6 +36,10 @@ UPSCALE = register(Effect(
         Param("flow_preset", "choice", FLOW_PARAMS[1].default, "OpenCV DIS preset of the flow node",
               choices=FLOW_PARAMS[1].choices),
         Param("format", "int", None, "output format id; default: the input's", nullable=True),
+        Param("backend", "choice", "torch", "where the network runs: 'torch' (CPU or NVIDIA), vs-mlrt's "
+              "'ov-cpu', 'ov-gpu', 'ort-cpu', 'ort-cuda', 'ncnn' (any Vulkan GPU), or 'auto' (the fastest "
+              "installed: torch); see docs/backends.md",
+              choices=("torch", "auto", "ov-cpu", "ov-gpu", "ort-cpu", "ort-cuda", "ncnn", "trt", "trt-rtx", "migx")),
     ),
 ))
 
@@ -65,6 +69,44 @@ def sr_render(backend, radius: int):
         return lambda planes: backend(centre, warped, conf, out=list(planes))
 
     return render
+
+
+def aligned_render(radius: int, frames: int, what: str):
+    """Render of an aligned-neighbours node, the input vs-mlrt runtimes need as clips: the
+    model's neighbours of frame n warped onto it (``what="warped"``, RGB) or their confidences
+    (``"conf"``, one plane), stacked top to bottom in offset order (-k..-1, 1..k). A neighbour
+    outside the radius or across a cut is the centre frame at confidence 0, as in :func:`sr_render`."""
+    k = max(0, frames - 1) // 2
+    offsets = [o for o in range(-k, k + 1) if o != 0]
+
+    def render(win: Window):
+        lr = win.frames["clip"]
+        centre = lr[radius]
+        h = centre.shape[0]
+        flows = unpack_flows(win.frames["flow"][0], radius) if radius else {}
+
+        def fill(planes):
+            for i, d in enumerate(offsets):
+                rows = slice(i * h, (i + 1) * h)
+                ok = abs(d) <= radius and win.valid["clip"][radius + d]
+                if what == "conf":
+                    planes[0][rows] = flows[d][1] if ok else 0.0
+                    continue
+                img = flowlib.backward_warp(lr[radius + d], flows[d][0]) if ok else centre
+                for c in range(3):
+                    planes[c][rows] = img[..., c]
+
+        return fill
+
+    return render
+
+
+ALIGNED = Effect(
+    identifier="steadyscale.aligned", label="Aligned neighbours", version="1.0",
+    doc="Internal: the model's neighbours warped onto frame n, or their confidences, stacked (vs-mlrt's inputs).",
+    clips=(ClipSpec("clip", "RGB input", radius="radius"), ClipSpec("flow", "flow node")),
+    params=(Param("radius", "int", 2, "window radius", min=0, max=8),),
+)
 
 
 SR = Effect(

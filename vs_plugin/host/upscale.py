@@ -11,7 +11,7 @@ from ..core import flow as flowlib
 from ..core.geometry import ResizePlan, pixel_aspect, plan_resize
 from ..effects.flow import FLOW, PAIR
 from ..effects.upscale import DETAIL, FUSE, SR, UPSCALE, detail_render, fuse_render, sr_render
-from ..models import backends
+from ..models import backends, mlrt
 from ..models.choice import check_device, choose_backend, ensemble_needs_torch, next_backend
 from ..models.memory import auto_tile
 from . import props as colour_props
@@ -84,6 +84,28 @@ def flow_view(flow_clip: vs.VideoNode, offset: int = 1, max_motion: float = 0.0)
     return core.std.ModifyFrame(blank, [blank, flow_clip], draw)
 
 
+def check_mlrt_model(func: str, model, net, ensemble: bool, runtime: str):
+    """The built-in model descriptor ``net`` runs, for a vs-mlrt ``runtime`` (which runs the
+    shipped ONNX exports of the built-in models only)."""
+    from ..models import registry
+    if ensemble:
+        raise fail(func, f"ensemble=True runs on backend='torch' only, got backend={runtime!r}")
+    desc = registry.builtin_models().get(getattr(net, "name", None))
+    if desc is None:
+        raise fail(func, f"backend={runtime!r} runs the built-in models ('builtin', 'builtin-clean' or one by "
+                         f"name); model {model!r} needs backend='torch'")
+    return desc
+
+
+def _mlrt_strength(sr: vs.VideoNode, lr: vs.VideoNode, strength: float) -> vs.VideoNode:
+    """:class:`~vs_plugin.models.backends.Strength` for a vs-mlrt pass: the blend toward the
+    bicubic base (Keys a = -0.75, zimg's b=0 c=0.75), clamped."""
+    if strength >= 1.0:
+        return sr
+    base = core.resize.Bicubic(lr, sr.width, sr.height, filter_param_a=0.0, filter_param_b=0.75)
+    return core.std.Limiter(core.std.Merge(base, sr, weight=strength), min=0.0, max=1.0)
+
+
 def _scaled_plan(plan: ResizePlan, s: float) -> ResizePlan:
     left, top, w, h = plan.crop
     return replace(plan, crop=(left * s, top * s, w * s, h * s))
@@ -93,7 +115,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
             model="builtin", radius: int = 2, stability: float = 0.5, device: str = "auto",
             precision: str = "auto", tile=None, size: str | None = None, kernel: str = "lanczos",
             flow_preset: str = "medium", format: int | None = None,  # noqa: A002
-            ensemble: bool = False, strength: float = 1.0) -> vs.VideoNode:
+            ensemble: bool = False, strength: float = 1.0, backend: str = "torch") -> vs.VideoNode:
     """Flow-aligned, temporally stable AI upscaling of ``clip`` to ``width`` x ``height``.
 
     The model pass (x2 or x4, repeated when needed) is chosen so its output is at least the
@@ -102,6 +124,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     ``stability=0`` gives the per-frame model output; ``model='lanczos'`` is the non-AI path.
     ``ensemble=True`` trades 8x network time for the self-ensemble's small quality gain.
     ``strength`` below 1 blends each network pass toward its bicubic base (0: no AI detail).
+    ``backend`` runs the network on a vs-mlrt runtime instead of torch (any GPU; docs/backends.md).
     The output keeps the input's colour family and depth unless ``format`` is given.
     """
     func = "upscale"
@@ -111,7 +134,7 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                                   model=model if isinstance(model, str) else "object",
                                   radius=radius, stability=stability, device=device, precision=precision,
                                   tile=tile, size=size, kernel=kernel, flow_preset=flow_preset, format=format,
-                                  ensemble=ensemble, strength=strength))
+                                  ensemble=ensemble, strength=strength, backend=backend))
     fmt = resolve_format(func, clip, p["format"])
     w, h = target_size(func, p["width"], p["height"], p["size"])
     check_size_for_format(func, w, h, fmt)
@@ -143,6 +166,9 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     tile_size = auto_tile(p["tile"], clip.width, clip.height, p["device"], 4)
     with as_vs_errors():
         net = choose_backend(func, model, needed, p["device"], p["precision"], tile_size, p["ensemble"])
+        runtime = mlrt.resolve(func, p["backend"], p["device"])
+        if runtime != "torch":
+            desc = check_mlrt_model(func, model, net, p["ensemble"], runtime)
     backend = backends.with_strength(net, p["strength"])
     keep_frame_buffers()  # UHD buffers reused, not re-faulted every frame (see host/memory.py)
     r, stab = p["radius"], p["stability"]
@@ -151,8 +177,13 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
     need_flow = r > 0 and (stab > 0 or backend.frames > 1)
     fl = _flow_rgb(rgb, r, p["flow_preset"]) if need_flow else core.std.BlankClip(rgb, format=vs.GRAYS)
     s = int(backend.scale)
-    sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
-                     render=sr_render(backend, r), planar_clips=("flow",))
+    if runtime == "torch":
+        sr = effect_node(SR, {"radius": r}, {"clip": rgb, "flow": fl}, rgb.width * s, rgb.height * s,
+                         render=sr_render(backend, r), planar_clips=("flow",))
+    else:
+        from .mlrt_sr import mlrt_sr
+        sr = _mlrt_strength(mlrt_sr(rgb, fl if r > 0 else None, desc, runtime, p["precision"], r, tile_size),
+                            rgb, p["strength"])
     if stab > 0 and r > 0:
         detail = effect_node(DETAIL, {}, {"sr": sr}, sr.width, sr.height, vs.GRAYS, render=detail_render(s),
                              planar_clips=("sr",))
@@ -161,11 +192,16 @@ def upscale(clip: vs.VideoNode, width: int = 3840, height: int = 2160, fit: str 
                          render=fuse_render(r, stab), planar_clips=("sr", "detail", "flow"))
     total = s
     while total < needed - 1e-6:  # further passes (per frame, no fusion): x2 if that is enough
-        nxt = backends.with_strength(backends.SingleFrame(
-            next_backend(model, needed / total, net, p["device"], p["precision"], p["ensemble"])), p["strength"])
+        nxt_net = next_backend(model, needed / total, net, p["device"], p["precision"], p["ensemble"])
+        nxt = backends.with_strength(backends.SingleFrame(nxt_net), p["strength"])
         prev = sr
-        sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
-                         prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
+        if runtime == "torch":
+            sr = effect_node(SR, {"radius": 0}, {"clip": prev, "flow": core.std.BlankClip(prev, format=vs.GRAYS)},
+                             prev.width * nxt.scale, prev.height * nxt.scale, render=sr_render(nxt, 0))
+        else:
+            from .mlrt_sr import mlrt_sr
+            nxt_desc = check_mlrt_model(func, model, nxt_net, False, runtime)
+            sr = _mlrt_strength(mlrt_sr(prev, None, nxt_desc, runtime, p["precision"], 0), prev, p["strength"])
         total *= nxt.scale
         log.info("steadyscale.upscale: extra x%d pass (total x%d) for x%.2f", nxt.scale, total, needed)
     rgb_spec = replace(src, matrix=vs.MATRIX_RGB, range=colour_props.RANGE_FULL)
