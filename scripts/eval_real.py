@@ -63,19 +63,51 @@ def run(method: str, lr: list[np.ndarray], teacher: Path, scale: int = 4) -> lis
     h, w = lr[0].shape[:2]
     if method == "lanczos":
         return [np.clip(cv2.resize(f, (scale * w, scale * h), interpolation=cv2.INTER_LANCZOS4), 0, 1) for f in lr]
-    model = {"builtin-clean": "builtin-clean", "builtin": "builtin"}.get(method, str(teacher))
+    named = {"builtin-clean": "builtin-clean", "builtin": "builtin"}
+    model = named.get(method, method if method.endswith(".safetensors") or method.startswith("builtin")
+                      else str(teacher))  # a candidate's weights file, or a shipped model by name
     kw = dict(radius=0, stability=0.0) if method == "teacher-frame" else {}
     up = vs_plugin.upscale(clip_from_arrays(lr), scale * w, scale * h, model=model, format=vs.RGBS, **kw)
     return [np.clip(frame_to_array(up.get_frame(n)), 0, 1) for n in range(up.num_frames)]
 
 
-def score(out: list[np.ndarray], gt: list[np.ndarray], flows) -> dict:
-    return {"psnr_y": float(np.mean([metrics.psnr_y(o, g) for o, g in zip(out, gt)])),
-            "ssim_y": float(np.mean([metrics.ssim_y(o, g) for o, g in zip(out, gt)])),
-            "gmsd": float(np.mean([metrics.gmsd(o, g) for o, g in zip(out, gt)])),
-            "sharpness": float(np.mean([metrics.sharpness(o, g) for o, g in zip(out, gt)])),
-            "ewarp": metrics.warping_error(out, flows),
-            "tof": metrics.tof(out, gt)}
+#: the fine-texture row: the most textured blocks of each clip (fur, foliage, fabric, text)
+TEXTURE_BLOCK, TEXTURE_SHARE = 32, 0.1
+
+
+def texture_blocks(gt: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of the ``TEXTURE_SHARE`` most textured ``TEXTURE_BLOCK``-pixel blocks of
+    the ground truth's first frame (Laplacian energy of its luma): where invented texture shows."""
+    y = metrics.y_bt601(gt[0])
+    energy = np.abs(cv2.Laplacian(y.astype(np.float32), cv2.CV_32F, ksize=3))
+    b = TEXTURE_BLOCK
+    h, w = (d // b * b for d in y.shape)
+    per = energy[:h, :w].reshape(h // b, b, w // b, b).mean((1, 3))
+    n = max(1, int(round(per.size * TEXTURE_SHARE)))
+    idx = np.argsort(per.ravel())[::-1][:n]
+    return [(int(i % per.shape[1]) * b, int(i // per.shape[1]) * b, int(i % per.shape[1]) * b + b,
+             int(i // per.shape[1]) * b + b) for i in idx]
+
+
+def texture_score(out: list[np.ndarray], gt: list[np.ndarray], flows, blocks) -> dict:
+    """GMSD, sharpness and E_warp on the fine-texture blocks only."""
+    crops = lambda img: [img[y0:y1, x0:x1] for x0, y0, x1, y1 in blocks]  # noqa: E731
+    pairs = [(o, g) for of, gf in zip(out, gt) for o, g in zip(crops(of), crops(gf))]
+    return {"texture_gmsd": float(np.mean([metrics.gmsd(o, g) for o, g in pairs])),
+            "texture_sharpness": float(np.mean([metrics.sharpness(o, g) for o, g in pairs])),
+            "texture_ewarp": metrics.warping_error(out, flows, [blocks] * len(flows))}
+
+
+def score(out: list[np.ndarray], gt: list[np.ndarray], flows, blocks=None) -> dict:
+    r = {"psnr_y": float(np.mean([metrics.psnr_y(o, g) for o, g in zip(out, gt)])),
+         "ssim_y": float(np.mean([metrics.ssim_y(o, g) for o, g in zip(out, gt)])),
+         "gmsd": float(np.mean([metrics.gmsd(o, g) for o, g in zip(out, gt)])),
+         "sharpness": float(np.mean([metrics.sharpness(o, g) for o, g in zip(out, gt)])),
+         "ewarp": metrics.warping_error(out, flows),
+         "tof": metrics.tof(out, gt)}
+    if blocks:
+        r.update(texture_score(out, gt, flows, blocks))
+    return r
 
 
 def crop_figure(outs: dict, gt: list[np.ndarray], t: int, box: tuple[int, int, int], path: Path) -> None:
@@ -130,6 +162,7 @@ def main() -> None:
     for name in args.clips.split(","):
         gt = read_clip(args.data, name, args.frames)
         flows = metrics.reference_flows(gt)
+        blocks = texture_blocks(gt)
         for crf in (int(c) for c in args.crfs.split(",")):
             lr = eval_chain(gt, crf, args.scale)
             key = f"crf{crf}"
@@ -138,7 +171,7 @@ def main() -> None:
                     continue
                 t0 = time.time()
                 out = run(method, lr, teacher, args.scale)
-                r = score(out, gt, flows)
+                r = score(out, gt, flows, blocks)
                 r["seconds_per_frame"] = round((time.time() - t0) / len(out), 2)
                 res["results"].setdefault(key, {}).setdefault(method, {})[name] = r
                 print(name, key, method, json.dumps(r), file=sys.stderr, flush=True)
@@ -150,7 +183,8 @@ def main() -> None:
             if args.crop and name == args.crop_clip and crf == 28:
                 crop_gt = gt
             res["results"].setdefault(key, {}).setdefault("ground-truth", {})[name] = {
-                "ewarp": metrics.warping_error(gt, flows)}
+                "ewarp": metrics.warping_error(gt, flows),
+                "texture_ewarp": metrics.warping_error(gt, flows, [blocks] * len(flows))}
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=1))
     res["mean"] = {key: {m: {k: float(np.mean([c[k] for c in per.values()])) for k in next(iter(per.values()))}

@@ -33,6 +33,10 @@ def render() -> str:
 
 
 def main() -> int:
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="exit 1 if docs/parameters.md is out of date")
+    ap.parse_args()
     path = ROOT / "docs" / "parameters.md"
     text = render()
     if "--check" in sys.argv:

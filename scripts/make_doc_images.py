@@ -27,6 +27,9 @@ def save(path: Path, rgb: np.ndarray) -> None:
 
 
 def main() -> None:
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     src = sample_clip(12)
     fl = vs_plugin.flow(src, radius=1)

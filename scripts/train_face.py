@@ -136,7 +136,7 @@ def main() -> None:
     t0 = time.time() - elapsed0
     hist: dict[str, list] = {"pix": [], "adv": [], "d": [], "cons": []}
 
-    def save(final: bool = False) -> None:
+    def save() -> None:
         torch.save({"g": g.state_dict(), "d": d.state_dict(), "opt_g": opt_g.state_dict(),
                     "opt_d": opt_d.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt.with_suffix(".tmp"))
         ckpt.with_suffix(".tmp").replace(ckpt)
@@ -194,7 +194,7 @@ def main() -> None:
     log.write(json.dumps({"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(g, val),
                           "done": True}) + "\n")
     log.close()
-    save(final=True)
+    save()
 
 
 if __name__ == "__main__":

@@ -132,6 +132,9 @@ def simple_table(res: dict, cols: list[tuple[str, str]]) -> list[str]:
 
 
 def main() -> int:
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.parse_args()
     parts = []
     real = BENCH / "real_x4.json"
     if real.exists() and "mean" in json.loads(real.read_text()):

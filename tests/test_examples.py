@@ -34,11 +34,6 @@ def test_upscale_example_through_vspipe_into_ffmpeg(tmp_path):
     assert len(frames) == 3 and (frames[0].width, frames[0].height) == (3840, 2160)
 
 
-@pytest.mark.parametrize("name", ["upscale_faces.vpy", "custom_model.vpy", "region.vpy"])
-def test_examples_compile(name):
-    compile((ROOT / "docs/examples" / name).read_text(), name, "exec")
-
-
 @pytest.fixture(scope="module")
 def small_clip(tmp_path_factory) -> Path:
     """12 frames of the synthetic two-faces clip as H.264 (a file every example can open)."""

@@ -71,7 +71,7 @@ def test_bad_preset_and_bad_flag_give_one_line_errors(clip_with_audio, tmp_path)
 def test_help_reads_well():
     r = run("--help")
     assert r.returncode == 0 and b"upscale" in r.stdout and b"script" in r.stdout
-    for cmd in ("upscale", "script", "presets", "models", "bench", "demo"):
+    for cmd in ("upscale", "script", "compare", "serve", "presets", "models", "bench", "demo"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and b"usage: steadyscale " + cmd.encode() in r.stdout
 

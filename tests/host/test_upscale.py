@@ -230,7 +230,7 @@ def test_a_spandrel_model_file_loads_and_runs(tmp_path, suffix):
         x = torch.from_numpy(np.clip(frames[1], 0, 1).transpose(2, 0, 1).copy())[None]
         direct = net.eval()(x).clamp(0, 1)[0].numpy().transpose(1, 2, 0)
     per_frame = frame_to_array(vs_plugin.upscale(from_arrays(frames), 96, 64, model=str(path), stability=0.0,
-                                                 format=vs.RGBS).get_frame(1))
+                                                 format=vs.RGBS, precision="fp32").get_frame(1))
     np.testing.assert_allclose(per_frame, direct, atol=1e-5)
 
 
