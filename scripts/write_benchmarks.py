@@ -66,14 +66,46 @@ def plot(res: dict, path: Path) -> None:
 def speed_table(res: dict) -> list[str]:
     rows = [f"Machine: {res['machine']}. Frames are requested as `vspipe` requests them (as many in "
             "flight as VapourSynth has threads); the last column requests them one at a time.", "",
-            "| input -> 3840x2160 | Lanczos | flow (r=2) | model per frame | fusion | whole upscale() | fps | "
-            "fusion overhead | one at a time |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| input -> 3840x2160 | model | backend, precision | Lanczos | flow (r=2) | model per frame | fusion | "
+            "whole upscale() | fps | fusion overhead | one at a time |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in res["results"]:
         seq = f"{r['full_sequential_s']:.3f} s" if "full_sequential_s" in r else "-"
-        rows.append(f"| {r['input']} | {r['lanczos_s']:.3f} s | {r['flow_s']:.3f} s | {r['model_perframe_s']:.3f} s | "
-                    f"{r['fusion_s']:.3f} s | {r['full_s']:.3f} s | {r['fps']:.2f} | {r['fusion_overhead_pct']:.0f}% | "
-                    f"{seq} |")
+        how = f"{r.get('backend', 'torch')}, {r.get('precision', 'fp32')}"
+        if r.get("dtype") and r.get("backend", "torch") == "torch":
+            how += f" ({r['dtype']})"
+        rows.append(f"| {r['input']} | {r.get('model', 'builtin')} | {how} | {r['lanczos_s']:.3f} s | "
+                    f"{r['flow_s']:.3f} s | {r['model_perframe_s']:.3f} s | {r['fusion_s']:.3f} s | "
+                    f"{r['full_s']:.3f} s | {r['fps']:.2f} | {r['fusion_overhead_pct']:.0f}% | {seq} |")
     return rows
+
+
+def profile_tables(res: dict) -> list[str]:
+    """scripts/profile_upscale.py: per-stage wall and CPU time, frames in flight."""
+    out = [f"Command: `{res['command']}` ({res['machine']}). Wall time of a stage overlaps the others' "
+           "(frames in flight); the CPU column is the thread that ran the stage (torch's own worker "
+           "threads for the network are in the process total, not in the network's row).", ""]
+    for r in res["results"]:
+        out += [f"**{r['input']} -> {r['output']}, `{r['model']}`, precision {r['precision']}**: "
+                f"{r['wall_s_per_frame']:.3f} s wall, {r['process_cpu_s_per_frame']:.3f} s process CPU per frame", "",
+                "| stage | wall s/frame | CPU s/frame |", "| --- | --- | --- |"]
+        items = [(k, f"{v['wall_s']:.3f}", v["cpu_s"]) for k, v in r["stages"].items()]
+        items += [(f"VapourSynth {k}", "", v) for k, v in r["vapoursynth_filters_cpu_s_per_frame"].items() if v > 1e-3]
+        out += [f"| {name} | {wall} | {cpu:.3f} |" for name, wall, cpu in sorted(items, key=lambda t: -t[2])] + [""]
+    return out
+
+
+def precision_table(res: dict) -> list[str]:
+    """scripts/measure_precision.py: what bf16 costs in picture."""
+    out = [f"Command: `{res['command']}` (CPU with native bf16: {res['cpu_native_bf16']})", "",
+           "| model | fp32 Y-PSNR | bf16 Y-PSNR | bf16 vs fp32 output | largest pixel difference |",
+           "| --- | --- | --- | --- | --- |"]
+    for name, m in res["models"].items():
+        d = m["drift"]["bf16"]
+        out.append(f"| `{name}` | {m['fp32']['psnr_y']:.3f} dB | {m['bf16']['psnr_y']:.3f} dB | "
+                   f"{d['psnr_vs_fp32']:.1f} dB apart | {d['max_abs_8bit_levels']:.2f} of 255 "
+                   f"({d['max_abs_10bit_levels']:.1f} of 1023) |")
+    return out
 
 
 REAL_LABELS = {"lanczos": "Lanczos (OpenCV)", "builtin": "**`builtin` (default) through upscale()**",
@@ -187,6 +219,18 @@ def main() -> int:
     if speed.exists():
         res = json.loads(speed.read_text())
         parts += ["### Speed (seconds per frame)", "", f"Command: `{res['command']}`", ""] + speed_table(res) + [""]
+    prof = BENCH / "profile_cpu.json"
+    if prof.exists():
+        parts += ["### Where the time goes (profile)", ""] + profile_tables(json.loads(prof.read_text()))
+    prec = BENCH / "precision.json"
+    if prec.exists():
+        parts += ["### Network precision: bf16 against fp32 (Vid4 BIx4, through upscale())", ""]
+        parts += precision_table(json.loads(prec.read_text())) + [""]
+    backends = BENCH / "backends_cpu.json"
+    if backends.exists():
+        res = json.loads(backends.read_text())
+        parts += ["### Backends", "", f"Command: `{res['command']}`", ""] + speed_table(res) + [
+            "", "GPU rows: not measured (no GPU machine was available for this release).", ""]
     cluster = BENCH / "cluster_cpu.json"
     if cluster.exists():
         res = json.loads(cluster.read_text())

@@ -175,6 +175,10 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         vs.core.num_threads = args.threads
         torch.set_num_threads(args.threads)
     from ..app.batch import is_batch
+    if args.cache_mb < 256:
+        raise ValueError(f"--cache-mb must be >= 256, got {args.cache_mb}")
+    import vapoursynth as vs
+    vs.core.max_cache_size = args.cache_mb  # bounded on purpose: peak memory follows it (docs/user-guide.md)
     items = _plan(args)
     if is_batch(args.input):
         return _render_batch(args, items)
@@ -494,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     up.add_argument("-y", "--overwrite", action="store_true", help="replace OUT if it exists (default: refuse)")
     up.add_argument("--threads", type=int, help="CPU threads for VapourSynth and torch (default: all cores)")
+    up.add_argument("--cache-mb", type=int, default=2048,
+                    help="VapourSynth's frame cache in MB (default 2048: the window's UHD frames fit, so none is "
+                         "rendered twice; 1536 saves ~0.4 GB for ~10%% more time at 540p->UHD)")
     ray = up.add_argument_group("cluster (pip install 'steadyscale[cluster]'; docs/cluster.md)")
     ray.add_argument("--ray", metavar="ADDRESS", help="render chunks on a Ray cluster: 'auto', HOST:PORT or ray://...")
     ray.add_argument("--ray-gpus-per-task", type=float, default=0.0, help="GPUs per chunk task (default 0)")
