@@ -20,6 +20,7 @@ from pathlib import Path
 import vapoursynth as vs
 
 from ..encode import EncodeError, encode, find_ffmpeg
+from ..encode.encoders import DEFAULT_ENCODER, ENCODERS
 from ..encode.ffmpeg import finish, partial_path
 from ..encode.mux import mux
 from ..encode.streams import StreamChoice, check_choice, video_tag_args
@@ -51,15 +52,11 @@ class RenderJob:
     deinterlace: str = "auto"  # host/deinterlace.py MODES
 
 
-#: bit depths each H.26x encoder takes (ffmpeg's libx264 and libx265 builds: 8/10, and 8/10/12)
-ENCODER_BITS = {"libx264": (8, 10), "libx265": (8, 10, 12)}
-
-
 def encoder_bits(encoder: str, bits: int = 0) -> int:
-    """The bit depth asked for, or (0) the encoder's usual one: 8 for H.264, whose 10-bit
-    profile most hardware decoders and browsers cannot play; 10 for the others."""
+    """The bit depth asked for, or (0) the encoder's usual one (encoders.py: 8 for H.264, whose
+    10-bit profile most hardware decoders and browsers cannot play; 10 for the others)."""
     if bits == 0:
-        return 8 if encoder == "libx264" else 10
+        return ENCODERS[encoder].usual_bits
     if bits < 8:
         raise SteadyscaleError("upscale", f"--bits must be 0 (the encoder's usual depth) or 8 to 16, got {bits}")
     return bits
@@ -71,8 +68,8 @@ def output_format(clip: vs.VideoNode, encoder: str, bits: int) -> int:
     bits = encoder_bits(encoder, bits)
     if encoder == "prores":
         return core.query_video_format(vs.YUV, vs.INTEGER, max(bits, 10), 1, 0).id
-    if encoder in ("libx265", "libx264"):
-        supported = ENCODER_BITS[encoder]
+    if ENCODERS[encoder].bits:
+        supported = ENCODERS[encoder].bits
         if bits not in supported:
             depths = f"{', '.join(map(str, supported[:-1]))} or {supported[-1]}"
             raise SteadyscaleError("upscale", f"--bits {bits} with {encoder}: it encodes {depths} bits; "
@@ -102,7 +99,7 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     """
     src = deinterlace(open_source(job.input, job.fps), job.deinterlace)
     params = dict(job.upscale)
-    fmt = output_format(src, job.encode.get("encoder", "libx265"), job.encode.get("bits", 0))
+    fmt = output_format(src, job.encode.get("encoder", DEFAULT_ENCODER), job.encode.get("bits", 0))
     params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it
     out = upscale(src, **params)
     if job.faces is not None:
@@ -121,7 +118,7 @@ def stream_choice(job: RenderJob) -> StreamChoice:
 
 def _encode_args(job: RenderJob) -> dict:
     e = job.encode
-    return dict(encoder=e.get("encoder", "libx265"), crf=e.get("crf", 18.0),
+    return dict(encoder=e.get("encoder", DEFAULT_ENCODER), crf=e.get("crf", 18.0),
                 extra_args=shlex.split(e.get("encoder_args", "")))
 
 
@@ -226,7 +223,7 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
     try:
         mux(find_ffmpeg(), ["-f", "concat", "-safe", "0", "-i", lst.name], tmp, audio_input=audio,
             video_offset=shift, choice=stream_choice(job),
-            video_args=video_tag_args(job.output, job.encode.get("encoder", "libx265")))
+            video_args=video_tag_args(job.output, job.encode.get("encoder", DEFAULT_ENCODER)))
     except EncodeError as e:
         raise EncodeError(f"joining segments failed: {e}") from None
     finally:

@@ -192,9 +192,10 @@ def _render_one(args: argparse.Namespace, src: str, output: Path, label: str = "
     if str(job.output) == "-":
         return _to_stdout(job)
     from ..app.output import OutputLock, check_output
+    from ..encode.encoders import DEFAULT_ENCODER
     from ..encode.streams import container_of
     check_output(job.input, job.output, args.overwrite)
-    container_of(job.output, job.encode.get("encoder", "libx265"))  # before the graph is built
+    container_of(job.output, job.encode.get("encoder", DEFAULT_ENCODER))  # before the graph is built
     t0 = time.time()
     progress = RenderProgress(label, args.quiet)
     with OutputLock(job.output):

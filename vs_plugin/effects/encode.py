@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..encode.encoders import DEFAULT_ENCODER, ENCODERS
 from .descriptor import ClipSpec, Effect, Param
 from .registry import register
 
@@ -10,7 +11,7 @@ ENCODE = register(Effect(
     doc="Encode the output with ffmpeg (frames piped as y4m); written under a temporary name.",
     clips=(ClipSpec("clip", "clip to encode"),),
     params=(
-        Param("encoder", "choice", "libx265", "video encoder", choices=("libx265", "libx264", "ffv1", "prores")),
+        Param("encoder", "choice", DEFAULT_ENCODER, "video encoder", choices=tuple(ENCODERS)),
         Param("crf", "float", 18.0, "constant rate factor (x264/x265)", min=0, max=51),
         Param("bits", "int", 0, "output bit depth (x264: 8 or 10; x265: 8, 10 or 12; ffv1/prores up to 16); "
               "0: 8 for x264 (what hardware decoders and browsers play), 10 otherwise", min=0, max=16),

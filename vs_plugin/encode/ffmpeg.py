@@ -13,6 +13,7 @@ from pathlib import Path
 import vapoursynth as vs
 
 from ..errors import first_line
+from .encoders import DEFAULT_ENCODER, ENCODERS
 from .streams import StreamChoice, container_of, video_tag_args
 from .timestamps import Timeline, retime
 
@@ -27,12 +28,6 @@ TRANSFER = {vs.TRANSFER_BT709: "bt709", vs.TRANSFER_BT601: "smpte170m", vs.TRANS
             vs.TRANSFER_ST2084: "smpte2084", vs.TRANSFER_ARIB_B67: "arib-std-b67",
             vs.TRANSFER_BT2020_10: "bt2020-10", vs.TRANSFER_BT2020_12: "bt2020-12"}
 
-ENCODERS = {
-    "libx265": ["-c:v", "libx265", "-preset", "medium"],
-    "libx264": ["-c:v", "libx264", "-preset", "medium"],
-    "ffv1": ["-c:v", "ffv1", "-level", "3"],
-    "prores": ["-c:v", "prores_ks", "-profile:v", "3"],
-}
 
 
 class EncodeError(RuntimeError):
@@ -151,7 +146,7 @@ def finish(tmp: Path, path: Path, timeline: Timeline | None = None) -> Path:
     return path
 
 
-def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265", crf: float | None = 18,
+def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = DEFAULT_ENCODER, crf: float | None = 18,
            extra_args: Sequence[str] = (), audio_from: str | None = None,
            progress: Callable[[int, int], None] | None = None, ffmpeg: str | None = None,
            audio_input_args: Sequence[str] | None = None, video_offset: float = 0.0,
@@ -181,8 +176,8 @@ def encode(clip: vs.VideoNode, path: str | os.PathLike, encoder: str = "libx265"
     cmd += ["-f", "yuv4mpegpipe", "-i", "pipe:0"]
     props = clip.get_frame(0).props  # colour tags and HDR10 metadata: one frame request, not two
     tag = video_tag_args(path, encoder)
-    cmd += ENCODERS[encoder] + encoder_params(props, encoder) + tag
-    if crf is not None and encoder in ("libx265", "libx264"):
+    cmd += list(ENCODERS[encoder].args) + encoder_params(props, encoder) + tag
+    if crf is not None and ENCODERS[encoder].crf:
         cmd += ["-crf", f"{crf:g}"]
     cmd += colour_args(clip, props) + list(extra_args) + [str(video_tmp)]
     log.info("encoding %d frames: %s", clip.num_frames, " ".join(cmd))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SteadyscaleError
+from .encoders import CONTAINER_NAMES, holds
 
 log = logging.getLogger("steadyscale.encode")
 
@@ -26,9 +27,8 @@ TEXT_SUBS = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _STREAM = re.compile(r"Stream #\d+:(\d+)(?:\[\w+\])?(?:\(\w+\))?: (Audio|Subtitle): (\w+)")
 
 
-#: the video encoders each container holds (WebM takes only VP8/VP9/AV1, none of ours)
-HOLDS = {"matroska": ("libx265", "libx264", "ffv1", "prores"), "nut": ("libx265", "libx264", "ffv1", "prores"),
-         "mp4": ("libx265", "libx264"), "mov": ("libx265", "libx264", "prores"), "webm": ()}
+#: the video encoders each container holds (encoders.py's table)
+HOLDS = {c: holds(c) for c in CONTAINER_NAMES}
 
 
 def container_of(path: Path, encoder: str | None = None) -> str:
