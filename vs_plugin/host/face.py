@@ -59,6 +59,7 @@ def detect_faces(clip: vs.VideoNode, detector: str = "auto", min_score: float = 
 
 
 def _restorer(func: str, model, device: str, fidelity: float = 0.5):
+    from ..models.device import resolve_device
     if not isinstance(model, str):
         if hasattr(model, "scale") and callable(model):
             return model
@@ -68,7 +69,9 @@ def _restorer(func: str, model, device: str, fidelity: float = 0.5):
             faces = [d for d in registry.builtin_models().values() if d.purpose == "face-sr"]
             if not faces:
                 raise fail(func, "model='builtin' but no built-in face model is shipped in models/")
-            return backends.builtin_backend(faces[0], device)
+            # fp32 on the CPU: the face layer's published numbers are fp32; bf16 is not measured for it
+            on_cpu = resolve_device(device).type == "cpu"
+            return backends.builtin_backend(faces[0], device, "fp32" if on_cpu else "auto")
         if not Path(model).exists():  # a model added to or fetched into the store, by name
             from ..models.manager import find_in_store
             model = str(find_in_store(model) or model)
