@@ -1,9 +1,17 @@
-"""The one error type of the pure layers; the VapourSynth host re-raises it as ``vs.Error``."""
+"""steadyscale's error family. Everything it raises on purpose is a :class:`SteadyscaleException`:
+:class:`SteadyscaleError` for a bad argument or input (the pure layers' one error type; the
+VapourSynth host re-raises it as ``vs.Error``), and the runtime failures of the outer layers
+(``EncodeError``, ``DownloadError``, ``RenderError``). The command line shows these as one line
+(``-v`` adds the traceback); anything else is a bug and keeps its traceback."""
 
 from __future__ import annotations
 
 
-class SteadyscaleError(ValueError):
+class SteadyscaleException(Exception):
+    """Every error steadyscale raises on purpose."""
+
+
+class SteadyscaleError(SteadyscaleException, ValueError):
     """A bad argument or input, worded ``steadyscale.<function>: <problem>``."""
 
     def __init__(self, func: str, message: str):

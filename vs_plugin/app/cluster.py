@@ -33,7 +33,7 @@ from ..encode import EncodeError
 from ..errors import SteadyscaleError, first_line
 from .fingerprint import FILE as FINGERPRINT
 from .fingerprint import check_or_write, job_fingerprint
-from .render import RenderJob, build, frame_range, join_segments, parts_dir, segment_path
+from .render import RenderJob, build, encode_value, frame_range, join_segments, parts_dir, segment_path
 
 log = logging.getLogger("steadyscale.cluster")
 
@@ -91,7 +91,7 @@ def render_chunk(job_fields: dict, key: str, s: int, e: int, path: str, threads:
     """Render frames ``[s, e)`` of the job into the segment ``path`` (written under a temporary
     name, renamed when complete). Runs inside a Ray worker."""
     from ..encode import encode
-    from .render import _encode_args
+    from .render import encode_args
 
     t0 = time.time()
     job = RenderJob(**job_fields)
@@ -105,7 +105,7 @@ def render_chunk(job_fields: dict, key: str, s: int, e: int, path: str, threads:
             last[0] = now
         last[1] = done
 
-    encode(out[s:e], path, progress=cb, **_encode_args(job))
+    encode(out[s:e], path, progress=cb, **encode_args(job))
     return {"chunk": [s, e], "pid": os.getpid(), "seconds": round(time.time() - t0, 2)}
 
 
@@ -180,7 +180,7 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
     _connect(address, verbose)  # first: an unreachable cluster fails in seconds and leaves nothing behind
     src, out = build(job)  # validates every parameter here, before any worker starts
     start, end = frame_range(out.num_frames, job.start, job.end)
-    chunks = plan_chunks(start, end, int(job.encode.get("segment_frames", 240)), scene_cuts(src, start, end))
+    chunks = plan_chunks(start, end, int(encode_value(job, "segment_frames")), scene_cuts(src, start, end))
     folder = Path(storage).resolve() if storage else parts_dir(job.output)
     fp = job_fingerprint(job)
     if not job.resume and (folder / FINGERPRINT).exists():  # a fresh start: drop an earlier job's segments

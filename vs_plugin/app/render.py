@@ -20,7 +20,7 @@ from pathlib import Path
 import vapoursynth as vs
 
 from ..encode import EncodeError, encode, find_ffmpeg
-from ..encode.encoders import DEFAULT_ENCODER, ENCODERS
+from ..encode.encoders import ENCODERS
 from ..encode.ffmpeg import finish, partial_path
 from ..encode.mux import mux
 from ..encode.streams import StreamChoice, check_choice, video_tag_args
@@ -99,7 +99,7 @@ def build(job: RenderJob) -> tuple[vs.VideoNode, vs.VideoNode]:
     """
     src = deinterlace(open_source(job.input, job.fps), job.deinterlace)
     params = dict(job.upscale)
-    fmt = output_format(src, job.encode.get("encoder", DEFAULT_ENCODER), job.encode.get("bits", 0))
+    fmt = output_format(src, encode_value(job, "encoder"), encode_value(job, "bits"))
     params.setdefault("format", fmt)  # upscale() converts with the right matrix and tags it
     out = upscale(src, **params)
     if job.faces is not None:
@@ -116,10 +116,18 @@ def stream_choice(job: RenderJob) -> StreamChoice:
     return StreamChoice.parse(e.get("audio_tracks", "all"), e.get("subtitles", True))
 
 
-def _encode_args(job: RenderJob) -> dict:
-    e = job.encode
-    return dict(encoder=e.get("encoder", DEFAULT_ENCODER), crf=e.get("crf", 18.0),
-                extra_args=shlex.split(e.get("encoder_args", "")))
+def encode_value(job: RenderJob, name: str):
+    """The job's value of encode parameter ``name``, else the ENCODE descriptor's default (the
+    one place defaults live)."""
+    from ..effects.encode import ENCODE
+    return job.encode.get(name, next(p.default for p in ENCODE.params if p.name == name))
+
+
+def encode_args(job: RenderJob) -> dict:
+    """``encode()``'s video arguments for ``job``: the same for a whole render, a local segment
+    and a Ray chunk (so segments made anywhere join losslessly)."""
+    return dict(encoder=encode_value(job, "encoder"), crf=encode_value(job, "crf"),
+                extra_args=shlex.split(encode_value(job, "encoder_args")))
 
 
 def _audio_args(src_path: str, start: int, end: int, total: int, timeline: Timeline, offset: float = 0.0) -> list[str]:
@@ -159,7 +167,7 @@ def render(job: RenderJob, progress: Callable[[int, int], None] | None = None) -
         timeline = timeline_of(job, out)
         offset, shift = _video_offset(job, start, end, out.num_frames)
         audio = _audio_args(job.input, start, end, out.num_frames, timeline, offset) if has_audio else None
-        return encode(part, job.output, progress=progress, **_encode_args(job), audio_input_args=audio,
+        return encode(part, job.output, progress=progress, **encode_args(job), audio_input_args=audio,
                       video_offset=shift, timeline=timeline.window(start, end), streams=choice)
     return _render_segments(job, out, start, end, has_audio, progress)
 
@@ -177,7 +185,7 @@ def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, ha
                      progress: Callable[[int, int], None] | None) -> Path:
     pdir = parts_dir(job.output)
     check_or_write(pdir, job_fingerprint(job))
-    grid = segments(start, end, int(job.encode.get("segment_frames", 240)))
+    grid = segments(start, end, int(encode_value(job, "segment_frames")))
     done_frames = 0
     rendered = 0
     files = []
@@ -192,7 +200,7 @@ def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, ha
                               f"run again with --resume to continue ({pdir})")
         base = done_frames
         cb = (lambda d, t, b=base: progress(b + d, end - start)) if progress else None
-        encode(out[s:e], f, progress=cb, **_encode_args(job))
+        encode(out[s:e], f, progress=cb, **encode_args(job))
         log.info("segment [%d, %d) rendered", s, e)
         done_frames += e - s
         rendered += 1
@@ -223,7 +231,7 @@ def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: i
     try:
         mux(find_ffmpeg(), ["-f", "concat", "-safe", "0", "-i", lst.name], tmp, audio_input=audio,
             video_offset=shift, choice=stream_choice(job),
-            video_args=video_tag_args(job.output, job.encode.get("encoder", DEFAULT_ENCODER)))
+            video_args=video_tag_args(job.output, encode_value(job, "encoder")))
     except EncodeError as e:
         raise EncodeError(f"joining segments failed: {e}") from None
     finally:

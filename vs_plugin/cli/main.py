@@ -412,10 +412,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if not args.name:
         raise ValueError(f"models {args.action}: give a name, URL or file")
     if args.action == "fetch":
-        try:
-            path = manager.fetch(args.name, args.sha256, progress=_progress("download", "B"))
-        except manager.DownloadError as e:
-            raise ValueError(str(e)) from None
+        path = manager.fetch(args.name, args.sha256, progress=_progress("download", "B"))
         print(f"steadyscale: fetched {path}", file=sys.stderr)
         return 0
     path = manager.add(args.name, force=args.force)
@@ -587,8 +584,8 @@ def _expected(e: Exception) -> bool:
     """Failures a user can act on, shown as one line (anything else is a bug: a traceback)."""
     import vapoursynth as vs
 
-    from ..encode import EncodeError
-    return isinstance(e, (vs.Error, EncodeError, ValueError, FileNotFoundError, PermissionError))
+    from ..errors import SteadyscaleException
+    return isinstance(e, (vs.Error, SteadyscaleException, ValueError, FileNotFoundError, PermissionError))
 
 
 class Terminated(KeyboardInterrupt):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import vapoursynth as vs
 
-from ..errors import first_line
+from ..errors import SteadyscaleException, first_line
 from .encoders import DEFAULT_ENCODER, ENCODERS
 from .streams import StreamChoice, container_of, video_tag_args
 from .timestamps import Timeline, retime
@@ -30,7 +30,7 @@ TRANSFER = {vs.TRANSFER_BT709: "bt709", vs.TRANSFER_BT601: "smpte170m", vs.TRANS
 
 
 
-class EncodeError(RuntimeError):
+class EncodeError(SteadyscaleException, RuntimeError):
     """ffmpeg failed or was interrupted; nothing was left under the final name."""
 
 

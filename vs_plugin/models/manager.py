@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import SteadyscaleException
+
 
 @dataclass(frozen=True)
 class CatalogueEntry:
@@ -41,7 +43,7 @@ CATALOGUE = {
 }
 
 
-class DownloadError(RuntimeError):
+class DownloadError(SteadyscaleException, RuntimeError):
     """A download failed or did not match its checksum; nothing was kept."""
 
 

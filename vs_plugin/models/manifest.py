@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -66,8 +67,22 @@ def parse(text: str, source: str = "MODELS.toml") -> dict[str, ModelDescriptor]:
     return out
 
 
+_PARSED: dict[tuple, dict[str, ModelDescriptor]] = {}  # by (path, mtime, size): parsed once, not per call
+_PARSED_LOCK = threading.Lock()
+
+
 def load_manifest(path: Path = MANIFEST) -> dict[str, ModelDescriptor]:
-    """The shipped manifest (empty when the file does not exist yet)."""
-    if not path.exists():
+    """The shipped manifest (empty when the file does not exist yet); parsed once per version
+    of the file (the descriptors are frozen; the dict returned is the caller's own)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return {}
-    return parse(path.read_text(), str(path))
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _PARSED_LOCK:
+        models = _PARSED.get(key)
+        if models is None:
+            if len(_PARSED) >= 8:  # bounded: a few files (tests write their own), never growing
+                _PARSED.clear()
+            models = _PARSED[key] = parse(path.read_text(), str(path))
+        return dict(models)

@@ -16,6 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from ..errors import SteadyscaleException
+
 log = logging.getLogger("steadyscale.serve")
 
 
@@ -25,7 +27,7 @@ def one_line(e: BaseException) -> str:
     return lines[-1] if lines else type(e).__name__
 
 
-class RenderError(RuntimeError):
+class RenderError(SteadyscaleException, RuntimeError):
     """A frame could not be rendered (the front ends answer EIO / HTTP 500)."""
 
 
