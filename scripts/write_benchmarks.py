@@ -230,7 +230,11 @@ def main() -> int:
     if backends.exists():
         res = json.loads(backends.read_text())
         parts += ["### Backends", "", f"Command: `{res['command']}`", ""] + speed_table(res) + [
-            "", "GPU rows: not measured (no GPU machine was available for this release).", ""]
+            "", "One run each: compare the *whole upscale()* column. The vs-mlrt plugins keep their own "
+            "inference threads, so their per-frame and fusion columns do not separate the stages (a negative "
+            "fusion cost is that noise). ncnn ran on lavapipe, Vulkan in software on the CPU: a correctness "
+            "path here, not a way to run it. GPU rows: not measured (no GPU machine was available for this "
+            "release).", ""]
     cluster = BENCH / "cluster_cpu.json"
     if cluster.exists():
         res = json.loads(cluster.read_text())
