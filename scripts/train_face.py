@@ -17,9 +17,6 @@ train/faces are split as vs_plugin/training/face_data.split_faces says; eval/ is
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core import metrics  # noqa: E402
@@ -35,6 +31,14 @@ from vs_plugin.core.vsr_net import FlowVSR, deepen_state  # noqa: E402
 from vs_plugin.training.face_data import FaceCrops, split_faces  # noqa: E402
 from vs_plugin.training.face_gan import PatchDiscriminator  # noqa: E402
 from vs_plugin.training.loss import distill_loss, sharpness_ratio, ycbcr_difference  # noqa: E402
+from vs_plugin.training.run import (  # noqa: E402
+    cosine_lr,
+    export_weights,
+    log_record,
+    progress,
+    save_atomic,
+    write_run_record,
+)
 
 
 def validate(net, val) -> dict:
@@ -128,27 +132,22 @@ def main() -> None:
                       min_downscale=args.min_downscale, sharpen=tuple(args.sharpen) if args.sharpen else None)
     valset = FaceCrops(split_faces(args.data, "val"), 32, seed=10_000 + args.seed, realistic=1.0, real=True)
     val = [valset[i] for i in range(args.val_samples)]
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()
-    (args.out / "run.json").write_text(json.dumps({"argv": sys.argv, "commit": commit,
-                                                   "params": sum(p.numel() for p in g.parameters())}, indent=1))
+    write_run_record(args.out, sys.argv, sum(p.numel() for p in g.parameters()))
     log = (args.out / "log.jsonl").open("a")
     t0 = time.time() - elapsed0
     hist: dict[str, list] = {"pix": [], "adv": [], "d": [], "cons": []}
 
     def save() -> None:
-        torch.save({"g": g.state_dict(), "d": d.state_dict(), "opt_g": opt_g.state_dict(),
-                    "opt_d": opt_d.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt.with_suffix(".tmp"))
-        ckpt.with_suffix(".tmp").replace(ckpt)
-        save_file({k: v.detach().contiguous() for k, v in g.state_dict().items()},
-                  str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in g.config().items()})
+        save_atomic({"g": g.state_dict(), "d": d.state_dict(), "opt_g": opt_g.state_dict(),
+                     "opt_d": opt_d.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt)
+        export_weights(g, args.out / "model.safetensors")
 
     while True:
-        frac = (time.time() - t0) / (args.minutes * 60)
+        frac = progress(t0, args.minutes, it, 0)
         if frac >= 1.0:
             break
         for grp in opt_g.param_groups:
-            grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+            grp["lr"] = cosine_lr(args.lr, frac, floor=0.05)
         if args.consistency_weight:
             pairs = [train.pair(it * (args.batch // 2) + j, video=args.video_pairs) for j in range(args.batch // 2)]
             lr_img = torch.stack([p[0] for p in pairs] + [p[2] for p in pairs])
@@ -188,11 +187,9 @@ def main() -> None:
             rec = {"iter": it, "minutes": round((time.time() - t0) / 60, 2),
                    **{k: float(np.mean(v)) if v else None for k, v in hist.items()}, **validate(g, val)}
             hist = {k: [] for k in hist}
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
+            log_record(log, rec)
             save()
-    log.write(json.dumps({"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(g, val),
-                          "done": True}) + "\n")
+    log_record(log, {"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(g, val), "done": True})
     log.close()
     save()
 

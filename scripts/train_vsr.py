@@ -11,9 +11,6 @@ an uninterrupted one. Logs one JSON line per report to <out>/log.jsonl.
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,12 +18,19 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vs_plugin.core import metrics  # noqa: E402
 from vs_plugin.core.vsr_net import FlowVSR, deepen_state, unshuffle_state, widen_state  # noqa: E402
 from vs_plugin.training.loss import LOSSES, distill_loss, sharpness_ratio, sr_loss  # noqa: E402
+from vs_plugin.training.run import (  # noqa: E402
+    cosine_lr,
+    export_weights,
+    log_record,
+    progress,
+    save_atomic,
+    write_run_record,
+)
 from vs_plugin.training.vsr_data import DEGRADATIONS, Sources, VSRClips  # noqa: E402
 
 
@@ -148,21 +152,17 @@ def main() -> None:
                           args.degradation, seed=val_seed, drop_neighbours=0.0,
                           video_fraction=0.5, flow_preset=args.flow_preset)
     val = [valset[i] for i in range(args.val_samples)]
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()
-    (args.out / "run.json").write_text(json.dumps({"argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
-                                                   "commit": commit,
-                                                   "params": sum(p.numel() for p in net.parameters())}, indent=1))
+    write_run_record(args.out, sys.argv, sum(p.numel() for p in net.parameters()), vars(args))
     t0 = time.time() - elapsed0
     log = (args.out / "log.jsonl").open("a")
     losses = []
     while it < args.iters:
         # cosine decay over the planned time (or iterations)
-        frac = (time.time() - t0) / (args.minutes * 60) if args.minutes else it / args.iters
+        frac = progress(t0, args.minutes, it, args.iters)
         if frac >= 1.0:
             break
         for g in opt.param_groups:
-            g["lr"] = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+            g["lr"] = cosine_lr(args.lr, frac, floor=0.02)
         batch = [train[it * args.batch + j] for j in range(args.batch)]
         centre, w, c, target, *teacher = (torch.stack(t).to(args.device) for t in zip(*batch))
         out = net(centre, w if w.shape[1] else None, c if c.shape[1] else None)
@@ -183,19 +183,16 @@ def main() -> None:
             rec = {"iter": it, "minutes": round((time.time() - t0) / 60, 2),
                    "loss": float(np.mean(losses)), "lr": opt.param_groups[0]["lr"], **validate(net, val, args.device)}
             losses = []
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it,
-                        "elapsed": time.time() - t0}, ckpt_path.with_suffix(".tmp"))
-            ckpt_path.with_suffix(".tmp").replace(ckpt_path)
-            save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
-                      str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in net.config().items()})
+            log_record(log, rec)
+            save_atomic({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it,
+                         "elapsed": time.time() - t0}, ckpt_path)
+            export_weights(net, args.out / "model.safetensors")
     final = {"iter": it, "minutes": round((time.time() - t0) / 60, 2), **validate(net, val, args.device), "done": True}
-    log.write(json.dumps(final) + "\n")
+    log_record(log, final)
     log.close()
-    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it, "elapsed": time.time() - t0}, ckpt_path)
-    save_file({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
-              str(args.out / "model.safetensors"), metadata={k: str(v) for k, v in net.config().items()})
+    save_atomic({"model": net.state_dict(), "opt": opt.state_dict(), "iter": it, "elapsed": time.time() - t0},
+                ckpt_path)
+    export_weights(net, args.out / "model.safetensors")
 
 
 if __name__ == "__main__":
