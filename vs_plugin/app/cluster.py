@@ -31,9 +31,9 @@ from pathlib import Path
 
 from ..encode import EncodeError
 from ..errors import SteadyscaleError, first_line
-from .fingerprint import FILE as FINGERPRINT
-from .fingerprint import check_or_write, job_fingerprint
-from .render import RenderJob, build, encode_value, frame_range, join_segments, parts_dir, segment_path
+from .fingerprint import job_fingerprint
+from .render import RenderJob, build, encode_value, frame_range, join_segments
+from .segments import open_segments, parts_dir
 
 log = logging.getLogger("steadyscale.cluster")
 
@@ -182,15 +182,10 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
     start, end = frame_range(out.num_frames, job.start, job.end)
     chunks = plan_chunks(start, end, int(encode_value(job, "segment_frames")), scene_cuts(src, start, end))
     folder = Path(storage).resolve() if storage else parts_dir(job.output)
-    fp = job_fingerprint(job)
-    if not job.resume and (folder / FINGERPRINT).exists():  # a fresh start: drop an earlier job's segments
-        for f in list(folder.glob("seg_*")) + [folder / FINGERPRINT]:
-            f.unlink()
-    check_or_write(folder, fp)
-    key = hashlib.sha256(json.dumps(fp, sort_keys=True).encode()).hexdigest()
-    files = [segment_path(folder, s, e) for s, e in chunks]
-    todo = [(s, e, f) for (s, e), f in zip(chunks, files) if not f.exists()]
-    done_before = sum(e - s for (s, e), f in zip(chunks, files) if f.exists())
+    segs = open_segments(job, folder, chunks, keep=job.resume)  # a fresh start drops an earlier job's segments
+    key = hashlib.sha256(json.dumps(job_fingerprint(job), sort_keys=True).encode()).hexdigest()
+    todo = segs.todo()
+    done_before = segs.done_frames()
     log.info("%d chunks (%d to render, %d frames already done) in %s", len(chunks), len(todo), done_before, folder)
 
     job_fields = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)}
@@ -222,11 +217,6 @@ def render_ray(job: RenderJob, address: str, *, progress: Callable[[int, int], N
         raise
     if progress:
         progress(total, total)
-    join_segments(files, job, out, start, end, Path(job.input).is_file())
-    for f in files + [folder / FINGERPRINT]:
-        f.unlink(missing_ok=True)
-    try:
-        folder.rmdir()
-    except OSError:  # a storage folder that holds other things stays
-        pass
+    join_segments(segs.files, job, out, start, end, Path(job.input).is_file())
+    segs.clean_up(own_folder=storage is None)
     return job.output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shlex
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from ..encode.timestamps import Timeline, read_timeline
 from ..errors import SteadyscaleError
 from ..host.deinterlace import deinterlace
 from ..host.upscale import upscale
-from .fingerprint import check_or_write, job_fingerprint
+from .segments import open_segments, parts_dir
 from .source import open_source
 
 core = vs.core
@@ -177,24 +176,13 @@ def segments(start: int, end: int, size: int) -> list[tuple[int, int]]:
     return [(s, min(end, s + size)) for s in range(start, end, size)]
 
 
-def parts_dir(output: Path) -> Path:
-    return output.with_name(f".{output.name}.parts")
-
-
 def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool,
                      progress: Callable[[int, int], None] | None) -> Path:
     pdir = parts_dir(job.output)
-    check_or_write(pdir, job_fingerprint(job))
-    grid = segments(start, end, int(encode_value(job, "segment_frames")))
-    done_frames = 0
+    segs = open_segments(job, pdir, segments(start, end, int(encode_value(job, "segment_frames"))), keep=True)
+    done_frames = segs.done_frames()
     rendered = 0
-    files = []
-    for s, e in grid:
-        f = segment_path(pdir, s, e)
-        files.append(f)
-        if f.exists():
-            done_frames += e - s
-            continue
+    for s, e, f in segs.todo():
         if job.max_segments is not None and rendered >= job.max_segments:
             raise EncodeError(f"stopped after {rendered} new segment(s) as asked; "
                               f"run again with --resume to continue ({pdir})")
@@ -204,15 +192,9 @@ def _render_segments(job: RenderJob, out: vs.VideoNode, start: int, end: int, ha
         log.info("segment [%d, %d) rendered", s, e)
         done_frames += e - s
         rendered += 1
-    join_segments(files, job, out, start, end, has_audio)
-    shutil.rmtree(pdir, ignore_errors=True)
+    join_segments(segs.files, job, out, start, end, has_audio)
+    segs.clean_up(own_folder=True)
     return job.output
-
-
-def segment_path(folder: Path, s: int, e: int) -> Path:
-    # NUT keeps each stream in its own time base (1/fps): the join computes exact offsets where
-    # Matroska's millisecond clock would shift a later segment's timestamps by rounding
-    return folder / f"seg_{s:08d}_{e:08d}.nut"
 
 
 def join_segments(files: list[Path], job: RenderJob, out: vs.VideoNode, start: int, end: int, has_audio: bool) -> None:
