@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SteadyscaleError
-from .source import image_files
+from .source import image_files, is_glob
 
 #: the video files a folder contributes (bestsource opens more; these are what people keep)
 VIDEO_SUFFIXES = (".mkv", ".mp4", ".m4v", ".mov", ".avi", ".webm", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg",
@@ -53,7 +53,7 @@ def expand_inputs(inputs: list[str], func: str = "upscale") -> list[str]:
                 raise SteadyscaleError(func, f"{i} holds neither images nor video files "
                                              f"({', '.join(VIDEO_SUFFIXES[:6])}, ...)")
             out += [str(v) for v in videos]
-        elif not p.exists() and any(c in i for c in "*?["):
+        elif is_glob(i):
             matches = sorted(Path(q) for q in glob.glob(i) if Path(q).suffix.lower() in VIDEO_SUFFIXES)
             if not matches:
                 raise SteadyscaleError(func, f"{i} matches no images and no video files")
@@ -75,7 +75,7 @@ def _stem_and_folder(src: str) -> tuple[str, str, Path]:
     p = Path(src)
     if p.is_dir():
         return p.resolve().name, "", p.resolve().parent
-    if any(c in src for c in "*?[") and not p.exists():
+    if is_glob(src):
         return p.parent.resolve().name, "", p.parent.resolve().parent
     return p.stem, p.suffix.lstrip("."), p.parent
 
@@ -112,8 +112,7 @@ def is_folder_output(output: str | None) -> bool:
 def is_batch(inputs: list[str]) -> bool:
     """Whether ``inputs`` stand for a batch: several, a folder of videos or a glob of videos
     (even one that matches a single file, so the output naming does not depend on the count)."""
-    return len(inputs) > 1 or any(not image_files(i) and (Path(i).is_dir() or (
-        not Path(i).exists() and any(c in i for c in "*?["))) for i in inputs)
+    return len(inputs) > 1 or any(not image_files(i) and (Path(i).is_dir() or is_glob(i)) for i in inputs)
 
 
 def plan(inputs: list[str], output: str | None, template: str, width: int, height: int, preset: str,

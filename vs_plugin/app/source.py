@@ -18,12 +18,17 @@ core = vs.core
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".exr")
 
 
+def is_glob(path: str) -> bool:
+    """Whether ``path`` is a pattern (``*``, ``?``, ``[``) rather than a name that exists."""
+    return any(c in path for c in "*?[") and not Path(path).exists()
+
+
 def image_files(path: str) -> list[Path]:
     """Files of an image sequence: a folder of images or a glob pattern; [] otherwise."""
     p = Path(path)
     if p.is_dir():
         return sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
-    if any(c in path for c in "*?["):
+    if is_glob(path):
         return sorted(Path(q) for q in glob.glob(path) if Path(q).suffix.lower() in IMAGE_SUFFIXES)
     return []
 
